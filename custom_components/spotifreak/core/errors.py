@@ -1,0 +1,64 @@
+"""The errors the core raises; the Home Assistant glue maps them to translated exceptions."""
+
+from __future__ import annotations
+
+
+class SpotifreakError(Exception):
+    """Base of every error the core raises."""
+
+
+class SpotifyError(SpotifreakError):
+    """Spotify answered with an error, or could not be reached."""
+
+    def __init__(self, message: str, *, status: int | None = None, endpoint: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.endpoint = endpoint
+
+
+class SpotifyAuthError(SpotifyError):
+    """401: the access token was refused (expired or revoked); refresh it once and retry."""
+
+
+class SpotifyRateLimitError(SpotifyError):
+    """429: no call to Spotify for this account before `retry_after` seconds have passed."""
+
+    def __init__(self, message: str, *, retry_after: int, endpoint: str = "") -> None:
+        super().__init__(message, status=429, endpoint=endpoint)
+        self.retry_after = retry_after
+
+
+class SpotifyUnavailableError(SpotifyError):
+    """5xx or a network failure, after the bounded retries allowed for reads."""
+
+
+class SpotifyNotFoundError(SpotifyError):
+    """404: unknown id, or a Spotify-owned playlist that Spotify hides from newer apps."""
+
+
+class SpotifyForbiddenError(SpotifyError):
+    """403: the account may not read or modify this playlist (followed, not collaborative)."""
+
+
+class SpotifyRequestError(SpotifyError):
+    """Any other 4xx: the request itself was wrong."""
+
+
+class LastfmError(SpotifreakError):
+    """Last.fm answered with an error body (possibly under HTTP 200) or could not be reached."""
+
+    def __init__(self, message: str, *, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class LastfmUserNotFoundError(LastfmError):
+    """Error 6: the user does not exist (or the parameters are invalid)."""
+
+
+class LastfmAuthError(LastfmError):
+    """Errors 10 and 26: the API key is invalid or suspended; the user must fix the options."""
+
+
+class LastfmUnavailableError(LastfmError):
+    """Errors 8, 11, 16, 29 or 5xx/network, after the bounded retries."""

@@ -1,0 +1,554 @@
+"""Matching a Last.fm (artist, title) to a Spotify track, and the persisted match cache.
+
+The standalone daemon added the first search result when nothing matched, i.e. wrong songs. Here a
+search result is only ever accepted when its normalised title and its primary artist match the
+Last.fm track; otherwise the track is reported as unmatched.
+
+Normalisation (`fold`): Unicode compatibility form, diacritics removed, case folded, curly quotes
+straightened, apostrophes dropped, "&" read as "and", every other punctuation mark a space.
+`normalise_title` also drops "feat."/"ft."/"featuring"/"with" parts and version suffixes, bracketed
+("(Live)", "[Remastered]") or dashed ("- Remastered 2011", "- Radio Edit"); `normalise_artist`
+drops a "feat." part and a leading "the".
+
+A suffix that is not a version note ("(Part 2)", "- Skrillex Remix") is distinctive: both titles
+must then carry the same one, so "Song (Part 2)" never matches "Song (Part 1)".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+import re
+from typing import Any, Final
+import unicodedata
+
+# -- normalisation ------------------------------------------------------------------------------
+
+_QUOTES: Final = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+    }
+)
+# Letters that NFKD does not decompose into a base letter and a combining mark.
+_LETTERS: Final = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "o",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "đ": "d",
+        "Đ": "d",
+        "ł": "l",
+        "Ł": "l",
+        "ð": "d",
+        "Ð": "d",
+        "þ": "th",
+        "Þ": "th",
+        "\u0131": "i",  # dotless i
+    }
+)
+_NON_WORD: Final = re.compile(r"[^\w]+")
+_APOSTROPHE: Final = re.compile(r"'")
+_SPACES: Final = re.compile(r"\s+")
+
+# "Song (feat. X)", "Song [ft. X]", "Song (with X)"
+_FEAT_BRACKET: Final = re.compile(
+    r"[\(\[\{]\s*(?:feat\.?|ft\.?|featuring|with)\s[^\)\]\}]*[\)\]\}]", re.IGNORECASE
+)
+# "Song feat. X", "Song ft. X", "Song featuring X" (a bare "with" is part of many titles)
+_FEAT_BARE: Final = re.compile(r"\s(?:feat\.|ft\.|featuring\s|feat\s|ft\s).*$", re.IGNORECASE)
+# a trailing bracketed part: "(Live)", "[Remastered]", "{Demo}"
+_BRACKET_SUFFIX: Final = re.compile(r"\s*[\(\[\{]([^\(\)\[\]\{\}]*)[\)\]\}]\s*$")
+# a dashed part: "Song - Remastered 2011"; a hyphen inside a word ("Re-Wind") is not one
+_DASH_SUFFIX: Final = re.compile(r"\s+-\s+(.*)$")
+_LEADING_THE: Final = re.compile(r"^the\s+(?=\S)")
+
+# Words that mark a suffix as a version note (the same song), after folding.
+_VERSION_WORDS: Final = frozenset(
+    {
+        "remaster",
+        "remastered",
+        "remasters",
+        "live",
+        "edit",
+        "radio",
+        "version",
+        "mono",
+        "stereo",
+        "single",
+        "album",
+        "deluxe",
+        "edition",
+        "bonus",
+        "explicit",
+        "clean",
+        "original",
+        "mix",
+        "mixed",
+        "acoustic",
+        "demo",
+        "instrumental",
+        "unplugged",
+        "session",
+        "sessions",
+        "recorded",
+        "from",
+        "soundtrack",
+        "anniversary",
+        "expanded",
+        "extended",
+        "reissue",
+        "feat",
+        "ft",
+        "featuring",
+        "with",
+        "rerecorded",
+        "rework",
+    }
+)
+# Words that make a suffix distinctive (another song or another track) even beside version words.
+_DISTINCT_WORDS: Final = frozenset(
+    {
+        "remix",
+        "rmx",
+        "part",
+        "pt",
+        "vol",
+        "volume",
+        "chapter",
+        "reprise",
+        "interlude",
+        "intro",
+        "outro",
+    }
+)
+_YEAR: Final = re.compile(r"^(?:(?:19|20)\d\d|\d\d)s?$")
+# Version notes that describe a different recording: preferred when both sides have them.
+_FLAVOUR_WORDS: Final = {
+    "remaster": "remaster",
+    "remastered": "remaster",
+    "remasters": "remaster",
+    "live": "live",
+    "unplugged": "live",
+    "edit": "edit",
+    "mono": "mono",
+    "acoustic": "acoustic",
+    "demo": "demo",
+    "instrumental": "instrumental",
+    "extended": "extended",
+}
+
+
+def fold(text: str) -> str:
+    """Case-, diacritic- and punctuation-insensitive form: "Don't Stop - Live" → "dont stop live".
+
+    Text made only of punctuation or symbols folds to itself, trimmed and case folded, so that
+    "?" and "!" stay different titles.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).translate(_LETTERS)
+    decomposed = unicodedata.normalize("NFKD", text)
+    # Only the Latin-script diacritics: Japanese voicing marks (U+3099/309A) change the word.
+    stripped = unicodedata.normalize(
+        "NFC", "".join(ch for ch in decomposed if not "\u0300" <= ch <= "\u036f")
+    )
+    lowered = stripped.casefold().replace("&", " and ")
+    words = _NON_WORD.sub(" ", _APOSTROPHE.sub("", lowered))
+    result = _SPACES.sub(" ", words).strip()
+    if not result:
+        return _SPACES.sub(" ", text).strip().casefold()
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class TitleParts:
+    """A title split into its core and the suffixes that were removed (each folded)."""
+
+    core: str
+    suffixes: tuple[str, ...]
+
+    @property
+    def distinctive(self) -> frozenset[str]:
+        """Suffixes that are not version notes: "(Part 2)", "- Skrillex Remix"."""
+        return frozenset(suffix for suffix in self.suffixes if not _is_version_note(suffix))
+
+    @property
+    def flavours(self) -> frozenset[str]:
+        """Which kinds of recording the version notes describe ("live", "remaster", ...)."""
+        return frozenset(
+            _FLAVOUR_WORDS[word]
+            for suffix in self.suffixes
+            for word in suffix.split()
+            if word in _FLAVOUR_WORDS
+        )
+
+
+def _is_version_note(folded_suffix: str) -> bool:
+    words = folded_suffix.split()
+    if not words:
+        return True
+    if any(word in _DISTINCT_WORDS for word in words):
+        return False  # "Part 2" is another song; someone else's remix is another track
+    return any(word in _VERSION_WORDS or _YEAR.match(word) for word in words)
+
+
+def split_title(title: str) -> TitleParts:
+    """Split off "feat." parts and bracketed or dashed suffixes, repeatedly, from the end."""
+    text = unicodedata.normalize("NFKC", title).translate(_QUOTES).strip()
+    text = _FEAT_BRACKET.sub(" ", text)
+    text = _FEAT_BARE.sub("", text).strip()
+    suffixes: list[str] = []
+    while True:
+        match = _BRACKET_SUFFIX.search(text)
+        if match and match.start() > 0:
+            suffixes.append(fold(match.group(1)))
+            text = text[: match.start()].rstrip()
+            continue
+        match = _DASH_SUFFIX.search(text)
+        if match and match.start() > 0:
+            suffixes.append(fold(match.group(1)))
+            text = text[: match.start()].rstrip()
+            continue
+        break
+    core = fold(text)
+    if not core:
+        core = fold(title)
+    return TitleParts(core=core, suffixes=tuple(s for s in reversed(suffixes) if s))
+
+
+def normalise_title(title: str) -> str:
+    """The comparable core of a title: "Heroes - 2017 Remaster" → "heroes"."""
+    return split_title(title).core
+
+
+def primary_artist_text(artist: str) -> str:
+    """A Last.fm artist without its "feat." part, as written: "A feat. B" → "A"."""
+    text = unicodedata.normalize("NFKC", artist).strip()
+    text = _FEAT_BRACKET.sub(" ", text)
+    stripped = _FEAT_BARE.sub("", text).strip()
+    return stripped or artist.strip()
+
+
+def normalise_artist(artist: str) -> str:
+    """The comparable form of an artist: "The Beatles feat. Billy Preston" → "beatles"."""
+    folded = fold(primary_artist_text(artist))
+    return _LEADING_THE.sub("", folded) or folded
+
+
+_ARTIST_SEPARATORS: Final = re.compile(
+    r"\s*(?:,|;|/|\s&\s|\sand\s|\sx\s|\svs\.?\s)\s*", re.IGNORECASE
+)
+
+
+def artist_variants(artist: str) -> frozenset[str]:
+    """The ways a Last.fm artist may name a Spotify primary artist.
+
+    The whole name ("Amadou & Mariam" is one act), and the first of several credited artists
+    ("Calvin Harris & Dua Lipa" is Calvin Harris with a guest).
+    """
+    variants = {normalise_artist(artist)}
+    first = _ARTIST_SEPARATORS.split(primary_artist_text(artist), maxsplit=1)[0]
+    if first:
+        variants.add(normalise_artist(first))
+    return frozenset(variant for variant in variants if variant)
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+
+def _quoted(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def strict_query(artist: str, title: str) -> str:
+    """`track:"…" artist:"…"` with the title as Last.fm has it (quotes and backslashes escaped)."""
+    return f"track:{_quoted(title.strip())} artist:{_quoted(primary_artist_text(artist))}"
+
+
+def relaxed_query(artist: str, title: str) -> str:
+    """Free text: the title without "feat." parts and suffixes, then the primary artist.
+
+    Quotes and field prefixes are removed so that nothing in the names is read as syntax.
+    """
+    text = unicodedata.normalize("NFKC", title).translate(_QUOTES).strip()
+    text = _FEAT_BRACKET.sub(" ", text)
+    text = _FEAT_BARE.sub("", text).strip()
+    while True:
+        match = _BRACKET_SUFFIX.search(text)
+        if match and match.start() > 0:
+            text = text[: match.start()].rstrip()
+            continue
+        match = _DASH_SUFFIX.search(text)
+        if match and match.start() > 0:
+            text = text[: match.start()].rstrip()
+            continue
+        break
+    words = f"{text or title} {primary_artist_text(artist)}".replace('"', " ").replace(":", " ")
+    return _SPACES.sub(" ", words).strip()
+
+
+def search_queries(artist: str, title: str) -> list[str]:
+    """The queries to try, in order (the relaxed one only when it differs)."""
+    queries = [strict_query(artist, title)]
+    relaxed = relaxed_query(artist, title)
+    if relaxed not in queries:
+        queries.append(relaxed)
+    return queries
+
+
+# -- accepting a candidate -----------------------------------------------------------------------
+
+
+def _candidate_artists(candidate: Mapping[str, Any]) -> list[str]:
+    return [
+        str(artist.get("name") or "")
+        for artist in candidate.get("artists") or []
+        if isinstance(artist, Mapping)
+    ]
+
+
+def is_match(artist: str, title: str, candidate: Mapping[str, Any]) -> bool:
+    """Whether a Spotify TrackObject is the Last.fm track.
+
+    Its normalised title and its primary (first) artist must match; a distinctive suffix
+    ("(Part 2)", "- X Remix") must be present on both sides. Local files and episodes never match.
+    """
+    uri = str(candidate.get("uri") or "")
+    if not uri.startswith("spotify:track:") or candidate.get("is_local"):
+        return False
+    if candidate.get("type") not in (None, "track"):
+        return False
+    names = _candidate_artists(candidate)
+    if not names or not names[0]:
+        return False
+    wanted = split_title(title)
+    found = split_title(str(candidate.get("name") or ""))
+    if wanted.core != found.core or wanted.distinctive != found.distinctive:
+        return False
+    primary = normalise_artist(names[0])
+    if primary in artist_variants(artist):
+        return True
+    # Last.fm sometimes credits every artist: "A & B" for Spotify's [A, B].
+    joined = fold(" ".join(names))
+    return fold(primary_artist_text(artist)).replace(" and ", " ") == joined.replace(" and ", " ")
+
+
+def _rank(
+    artist: str, title: str, duration: int, candidate: Mapping[str, Any], index: int
+) -> tuple[int, int, int, int, int, int]:
+    name = str(candidate.get("name") or "")
+    wanted = split_title(title)
+    found = split_title(name)
+    exact = 0 if fold(title) == fold(name) else 1
+    flavour_gap = len(wanted.flavours ^ found.flavours)
+    unplayable = 1 if candidate.get("is_playable") is False else 0
+    credited = f" {fold(artist)} {fold(title)} "
+    uncredited = sum(
+        1 for guest in _candidate_artists(candidate)[1:] if f" {fold(guest)} " not in credited
+    )
+    length = _int(candidate.get("duration_ms")) // 1000
+    duration_gap = abs(length - duration) if duration > 0 and length > 0 else 0
+    return (exact, flavour_gap, unplayable, uncredited, duration_gap, index)
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def best_candidate(
+    artist: str,
+    title: str,
+    candidates: Sequence[Mapping[str, Any]],
+    *,
+    duration: int = 0,
+) -> Mapping[str, Any] | None:
+    """The best accepted candidate, or None — never an arbitrary first result.
+
+    Among accepted candidates: the exact title first, then the one whose version notes describe
+    the same kind of recording ("Live", "Remaster"), then a playable one, then one without guest
+    artists Last.fm does not name, then the closest length (`duration` in seconds, 0 = unknown),
+    then search order.
+    """
+    accepted = [
+        (_rank(artist, title, duration, candidate, index), candidate)
+        for index, candidate in enumerate(candidates)
+        if candidate and is_match(artist, title, candidate)
+    ]
+    if not accepted:
+        return None
+    return min(accepted, key=lambda pair: pair[0])[1]
+
+
+# -- the match cache ------------------------------------------------------------------------------
+
+DEFAULT_MISS_TTL: Final = timedelta(days=7)
+DEFAULT_MAX_ENTRIES: Final = 5000
+STORE_VERSION: Final = 1
+
+
+def cache_key(artist: str, title: str) -> str:
+    """The cache key: folded artist and full title (suffixes kept: "(Live)" is its own entry)."""
+    return f"{fold(artist)}\x1f{fold(title)}"
+
+
+@dataclass(frozen=True, slots=True)
+class CachedMatch:
+    """What the cache knows: a track URI, or `uri=None` for a miss that has not expired yet."""
+
+    uri: str | None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class MatchCache:
+    """Last.fm (artist, title) → Spotify track URI, or a remembered miss with an expiry.
+
+    Matches do not expire; misses expire after `miss_ttl` (the song may reach Spotify later).
+    Every entry carries when it was last used; beyond `max_entries` the least recently used go.
+    The owner persists `to_store()` (whenever `dirty`) and rebuilds with `from_store()`.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        miss_ttl: timedelta = DEFAULT_MISS_TTL,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+    ) -> None:
+        self._clock = clock
+        self.miss_ttl = miss_ttl
+        self.max_entries = max_entries
+        # key → {"uri": str | None, "used": iso, "expires": iso (misses only)}
+        self._entries: dict[str, dict[str, str | None]] = {}
+        self.dirty = False
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def lookup(self, artist: str, title: str) -> CachedMatch | None:
+        """The cached answer, or None when the track must be searched (unknown or expired miss)."""
+        key = cache_key(artist, title)
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        now = self._clock()
+        expires = entry.get("expires")
+        if expires is not None and _parse_time(expires) <= now:
+            del self._entries[key]
+            self.dirty = True
+            return None
+        entry["used"] = now.isoformat()
+        self.dirty = True
+        return CachedMatch(uri=entry.get("uri"))
+
+    def remember_match(self, artist: str, title: str, uri: str) -> None:
+        """Remember a matched track."""
+        self._put(cache_key(artist, title), {"uri": uri})
+
+    def remember_miss(self, artist: str, title: str) -> None:
+        """Remember that nothing matched, until `miss_ttl` has passed."""
+        expires = self._clock() + self.miss_ttl
+        self._put(cache_key(artist, title), {"uri": None, "expires": expires.isoformat()})
+
+    def forget(self, artist: str, title: str) -> None:
+        """Drop an entry (e.g. a URI Spotify no longer accepts)."""
+        if self._entries.pop(cache_key(artist, title), None) is not None:
+            self.dirty = True
+
+    def _put(self, key: str, entry: dict[str, str | None]) -> None:
+        entry["used"] = self._clock().isoformat()
+        self._entries.pop(key, None)
+        self._entries[key] = entry
+        self.dirty = True
+        self._prune()
+
+    def _prune(self) -> None:
+        if len(self._entries) <= self.max_entries:
+            return
+        now = self._clock()
+        for key in [
+            key
+            for key, entry in self._entries.items()
+            if entry.get("expires") is not None and _parse_time(str(entry["expires"])) <= now
+        ]:
+            del self._entries[key]
+        excess = len(self._entries) - self.max_entries
+        if excess > 0:
+            oldest = sorted(self._entries, key=lambda key: str(self._entries[key].get("used")))
+            for key in oldest[:excess]:
+                del self._entries[key]
+
+    def to_store(self) -> dict[str, Any]:
+        """The JSON-ready stored form."""
+        self.dirty = False
+        return {"version": STORE_VERSION, "entries": {k: dict(v) for k, v in self._entries.items()}}
+
+    @classmethod
+    def from_store(
+        cls,
+        data: Mapping[str, Any] | None,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        miss_ttl: timedelta = DEFAULT_MISS_TTL,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+    ) -> MatchCache:
+        """Rebuild from `to_store()`; unreadable entries (or an unreadable store) are dropped."""
+        cache = cls(clock=clock, miss_ttl=miss_ttl, max_entries=max_entries)
+        entries = (data or {}).get("entries") if isinstance(data, Mapping) else None
+        if not isinstance(entries, Mapping):
+            return cache
+        for key, raw in _valid_entries(entries.items()):
+            cache._entries[key] = raw
+        cache._prune()
+        return cache
+
+
+def _valid_entries(
+    items: Iterable[tuple[Any, Any]],
+) -> Iterable[tuple[str, dict[str, str | None]]]:
+    for key, raw in items:
+        if not isinstance(key, str) or not isinstance(raw, Mapping):
+            continue
+        uri = raw.get("uri")
+        expires = raw.get("expires")
+        used = raw.get("used")
+        if uri is not None and not isinstance(uri, str):
+            continue
+        if uri is None and not isinstance(expires, str):
+            continue  # a miss needs its expiry
+        try:
+            if expires is not None:
+                _parse_time(str(expires))
+            if used is not None:
+                _parse_time(str(used))
+        except ValueError:
+            continue
+        entry: dict[str, str | None] = {"uri": uri, "used": str(used) if used else ""}
+        if expires is not None:
+            entry["expires"] = str(expires)
+        yield key, entry
+
+
+def _parse_time(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -1,0 +1,376 @@
+"""The Spotify service: spotipy configured so that errors surface, with counting and bounded retries.
+
+spotipy is synchronous: every method here blocks and must run in an executor thread. spotipy's own
+retries are switched off (`retries=0`, 429 left out of `status_forcelist`) because they sleep through
+`Retry-After` inside the call and then hide the status; retries for reads happen here instead, where
+they are bounded and counted. Writes are never retried: a POST that timed out may have been applied.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+import functools
+import logging
+import re
+import threading
+import time
+from typing import Any, Final
+
+import requests
+import spotipy
+
+from .errors import (
+    SpotifyAuthError,
+    SpotifyError,
+    SpotifyForbiddenError,
+    SpotifyNotFoundError,
+    SpotifyRateLimitError,
+    SpotifyRequestError,
+    SpotifyUnavailableError,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_API_URL: Final = "https://api.spotify.com/v1/"
+PLAYLISTS_PAGE_LIMIT: Final = 50
+ITEMS_PAGE_LIMIT: Final = 50
+SAVED_TRACKS_PAGE_LIMIT: Final = 50
+WRITE_CHUNK: Final = 100
+SEARCH_LIMIT_MAX: Final = 10
+READ_ATTEMPTS: Final = 3
+BACKOFF_SECONDS: tuple[float, ...] = (0.5, 2.0)  # between read attempts; tests shorten it
+REQUEST_TIMEOUT: Final = 10
+DEFAULT_RETRY_AFTER: Final = 30
+
+_MAX_RETRIES_STATUS = re.compile(r"too many (\d{3}) error responses")
+_BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+")
+
+
+class _SpotipyLogFilter(logging.Filter):
+    """Keep tokens out of spotipy's debug log, and its per-error ERROR lines out of the log.
+
+    spotipy logs request headers (the bearer token) at DEBUG and every HTTP error at ERROR; this
+    service reports errors itself, once, so spotipy's copies only appear when debugging.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "Bearer" in message:
+            record.msg = _BEARER.sub(r"\1**REDACTED**", message)
+            record.args = None
+        if record.levelno >= logging.ERROR and (
+            message.startswith(("HTTP Error for", "Max Retries"))
+        ):
+            if not logging.getLogger("spotipy").isEnabledFor(logging.DEBUG):
+                return False
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+_SPOTIPY_FILTER: Final = _SpotipyLogFilter()
+if _SPOTIPY_FILTER not in logging.getLogger("spotipy.client").filters:
+    logging.getLogger("spotipy.client").addFilter(_SPOTIPY_FILTER)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaylistItem:
+    """One entry of a playlist, reduced to what syncs need."""
+
+    uri: str | None
+    kind: str  # "track", "episode", "local" or "unavailable"
+    added_at: str | None = None
+
+    @property
+    def addable(self) -> bool:
+        """Whether the entry can be added to another playlist by URI."""
+        return self.kind in ("track", "episode") and self.uri is not None
+
+
+def item_from_entry(entry: Mapping[str, Any] | None) -> PlaylistItem:
+    """Reduce a playlist or saved-track entry; reads both 2026 shapes (`item` and `track`)."""
+    if not entry:
+        return PlaylistItem(uri=None, kind="unavailable")
+    obj = entry.get("item") or entry.get("track")
+    added_at = entry.get("added_at")
+    if not obj:
+        return PlaylistItem(uri=None, kind="unavailable", added_at=added_at)
+    uri = obj.get("uri")
+    if entry.get("is_local") or obj.get("is_local") or (uri or "").startswith("spotify:local:"):
+        return PlaylistItem(uri=uri, kind="local", added_at=added_at)
+    kind = obj.get("type") or "track"
+    if kind not in ("track", "episode") or not uri or obj.get("is_playable") is False:
+        return PlaylistItem(uri=uri, kind="unavailable", added_at=added_at)
+    return PlaylistItem(uri=uri, kind=kind, added_at=added_at)
+
+
+class CallCounter:
+    """Counts requests sent to Spotify, in total and per endpoint; safe across executor threads."""
+
+    def __init__(self, parent: CallCounter | None = None) -> None:
+        self._lock = threading.Lock()
+        self._parent = parent
+        self.total = 0
+        self.by_endpoint: Counter[str] = Counter()
+
+    def add(self, endpoint: str) -> None:
+        """Count one request (and count it in the parent too)."""
+        with self._lock:
+            self.total += 1
+            self.by_endpoint[endpoint] += 1
+        if self._parent is not None:
+            self._parent.add(endpoint)
+
+
+def _retry_after(headers: Mapping[str, str] | None) -> int:
+    raw = (headers or {}).get("Retry-After") or (headers or {}).get("retry-after")
+    try:
+        return max(1, int(float(raw))) if raw is not None else DEFAULT_RETRY_AFTER
+    except ValueError:
+        return DEFAULT_RETRY_AFTER
+
+
+def map_spotify_exception(err: spotipy.SpotifyException, endpoint: str) -> SpotifyError:
+    """Turn spotipy's exception into this project's, recovering the real status.
+
+    With `retries=0` and 5xx in `status_forcelist`, spotipy reports a 5xx as a 429 without headers
+    ("Max Retries", reason "too many 500 error responses"); a real 429 keeps its headers.
+    """
+    status = err.http_status
+    headers = err.headers or {}
+    reason = str(err.reason or "")
+    message = f"{endpoint}: {str(err.msg).split(chr(10))[-1].strip() or status}"
+    if status == 429 and "Max Retries" in str(err.msg):
+        match = _MAX_RETRIES_STATUS.search(reason)
+        real = int(match.group(1)) if match else None
+        if real is None or real >= 500:
+            return SpotifyUnavailableError(message, status=real, endpoint=endpoint)
+    if status == 429:
+        return SpotifyRateLimitError(message, retry_after=_retry_after(headers), endpoint=endpoint)
+    if status == 401:
+        return SpotifyAuthError(message, status=401, endpoint=endpoint)
+    if status == 403:
+        return SpotifyForbiddenError(message, status=403, endpoint=endpoint)
+    if status == 404:
+        return SpotifyNotFoundError(message, status=404, endpoint=endpoint)
+    if status is not None and status >= 500:
+        return SpotifyUnavailableError(message, status=status, endpoint=endpoint)
+    return SpotifyRequestError(message, status=status, endpoint=endpoint)
+
+
+def build_client(api_url: str, *, timeout: int = REQUEST_TIMEOUT) -> spotipy.Spotify:
+    """A spotipy client whose errors surface: no hidden retries, no sleeping through Retry-After."""
+    client = spotipy.Spotify(
+        auth=None,
+        retries=0,
+        status_retries=0,
+        status_forcelist=(500, 502, 503, 504),
+        requests_timeout=timeout,
+    )
+    # `prefix` is an instance attribute, not a constructor argument.
+    client.prefix = api_url if api_url.endswith("/") else f"{api_url}/"
+    return client
+
+
+class SpotifyService:
+    """Blocking access to the Spotify Web API for one account. Run every method in an executor.
+
+    `fork()` gives a view that shares the connection pool and token but counts its own calls too,
+    so a sync run can report what it spent while the account-wide counter keeps the total.
+    """
+
+    def __init__(
+        self,
+        api_url: str = DEFAULT_API_URL,
+        *,
+        client: spotipy.Spotify | None = None,
+        counter: CallCounter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        backoff: Sequence[float] | None = None,
+    ) -> None:
+        self._client = client or build_client(api_url)
+        self.counter = counter or CallCounter()
+        self._sleep = sleep
+        self._backoff = tuple(BACKOFF_SECONDS if backoff is None else backoff)
+
+    @property
+    def api_url(self) -> str:
+        """The base URL requests go to."""
+        return str(self._client.prefix)
+
+    def fork(self) -> SpotifyService:
+        """A view sharing client and token whose counter also feeds this one's."""
+        return SpotifyService(
+            client=self._client,
+            counter=CallCounter(parent=self.counter),
+            sleep=self._sleep,
+            backoff=self._backoff,
+        )
+
+    def set_token(self, access_token: str) -> None:
+        """Use this access token from now on (set before each batch of calls)."""
+        self._client.set_auth(access_token)
+
+    # -- the one way every request goes -------------------------------------------------------
+
+    def _request(self, endpoint: str, call: Callable[[], Any], *, read: bool) -> Any:
+        attempts = READ_ATTEMPTS if read else 1
+        for attempt in range(attempts):
+            self.counter.add(endpoint)
+            try:
+                return call()
+            except spotipy.SpotifyException as err:
+                error = map_spotify_exception(err, endpoint)
+            except (requests.ConnectionError, requests.Timeout) as err:
+                error = SpotifyUnavailableError(
+                    f"{endpoint}: {type(err).__name__}", endpoint=endpoint
+                )
+            if not isinstance(error, SpotifyUnavailableError) or attempt + 1 >= attempts:
+                raise error
+            delay = self._backoff[min(attempt, len(self._backoff) - 1)] if self._backoff else 0
+            _LOGGER.debug("%s failed (%s); retrying in %.1fs", endpoint, error, delay)
+            self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _pages(self, endpoint: str, first: Callable[[], Any]) -> Iterator[dict[str, Any]]:
+        """Yield a paging object and each following page (spotipy follows absolute `next` URLs)."""
+        page: dict[str, Any] | None = self._request(endpoint, first, read=True)
+        while page is not None:
+            yield page
+            if not page.get("next"):
+                return
+            page = self._request(endpoint, functools.partial(self._client.next, page), read=True)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def current_user(self) -> dict[str, Any]:
+        """`GET /me`: the account (id, display_name, ...)."""
+        result: dict[str, Any] = self._request("GET me", self._client.me, read=True)
+        return result
+
+    def playlists_page(self, offset: int = 0, limit: int = PLAYLISTS_PAGE_LIMIT) -> dict[str, Any]:
+        """One page of `GET /me/playlists`."""
+        result: dict[str, Any] = self._request(
+            "GET me/playlists",
+            lambda: self._client.current_user_playlists(limit=limit, offset=offset),
+            read=True,
+        )
+        return result
+
+    def all_playlists(self) -> list[dict[str, Any] | None]:
+        """Every entry of `GET /me/playlists` with `limit=50`: ⌈P/50⌉ requests (at least one)."""
+        entries: list[dict[str, Any] | None] = []
+        for page in self._pages(
+            "GET me/playlists",
+            lambda: self._client.current_user_playlists(limit=PLAYLISTS_PAGE_LIMIT, offset=0),
+        ):
+            entries.extend(page.get("items") or [])
+        return entries
+
+    def playlist(self, playlist_id: str, fields: str | None = None) -> dict[str, Any]:
+        """`GET /playlists/{id}` (optionally only `fields`)."""
+        result: dict[str, Any] = self._request(
+            "GET playlists/{id}",
+            lambda: self._client.playlist(playlist_id, fields=fields),
+            read=True,
+        )
+        return result
+
+    def playlist_items(self, playlist_id: str) -> list[PlaylistItem]:
+        """Every entry of a playlist, in order: ⌈N/50⌉ requests."""
+        items: list[PlaylistItem] = []
+        for page in self._pages(
+            "GET playlists/{id}/items",
+            lambda: self._client.playlist_items(playlist_id, limit=ITEMS_PAGE_LIMIT),
+        ):
+            items.extend(item_from_entry(entry) for entry in page.get("items") or [])
+        return items
+
+    def saved_tracks(
+        self, *, stop: Callable[[PlaylistItem], bool] | None = None, limit: int | None = None
+    ) -> list[PlaylistItem]:
+        """Liked songs, newest first, reading pages only until `stop(item)` is true or `limit` reached.
+
+        The item for which `stop` is true is not included; no further page is requested.
+        """
+        result: list[PlaylistItem] = []
+        for page in self._pages(
+            "GET me/tracks",
+            lambda: self._client.current_user_saved_tracks(limit=SAVED_TRACKS_PAGE_LIMIT),
+        ):
+            for entry in page.get("items") or []:
+                item = item_from_entry(entry)
+                if stop is not None and stop(item):
+                    return result
+                result.append(item)
+                if limit is not None and len(result) >= limit:
+                    return result
+        return result
+
+    def search_tracks(self, query: str, limit: int = SEARCH_LIMIT_MAX) -> list[dict[str, Any]]:
+        """`GET /search?type=track` (limit at most 10 since 2026)."""
+        limit = max(1, min(limit, SEARCH_LIMIT_MAX))
+        result = self._request(
+            "GET search",
+            lambda: self._client.search(q=query, limit=limit, type="track"),
+            read=True,
+        )
+        tracks: list[dict[str, Any]] = [
+            track for track in ((result or {}).get("tracks") or {}).get("items") or [] if track
+        ]
+        return tracks
+
+    # -- writes (never retried) ---------------------------------------------------------------
+
+    def create_playlist(self, name: str, *, public: bool, description: str = "") -> dict[str, Any]:
+        """`POST /me/playlists`: the new playlist object."""
+        result: dict[str, Any] = self._request(
+            "POST me/playlists",
+            lambda: self._client.current_user_playlist_create(
+                name, public=public, collaborative=False, description=description
+            ),
+            read=False,
+        )
+        return result
+
+    def add_items(self, playlist_id: str, uris: Sequence[str]) -> str:
+        """`POST /playlists/{id}/items` with at most 100 URIs; returns the new snapshot id."""
+        _check_chunk(uris)
+        result = self._request(
+            "POST playlists/{id}/items",
+            lambda: self._client.playlist_add_items(playlist_id, list(uris)),
+            read=False,
+        )
+        return str((result or {}).get("snapshot_id", ""))
+
+    def replace_items(self, playlist_id: str, uris: Sequence[str]) -> str:
+        """`PUT /playlists/{id}/items` with at most 100 URIs; returns the new snapshot id."""
+        _check_chunk(uris)
+        result = self._request(
+            "PUT playlists/{id}/items",
+            lambda: self._client.playlist_replace_items(playlist_id, list(uris)),
+            read=False,
+        )
+        return str((result or {}).get("snapshot_id", ""))
+
+    def remove_items(self, playlist_id: str, uris: Sequence[str]) -> str:
+        """`DELETE /playlists/{id}/items` (all occurrences) with at most 100 URIs."""
+        _check_chunk(uris)
+        result = self._request(
+            "DELETE playlists/{id}/items",
+            lambda: self._client.playlist_remove_all_occurrences_of_items(playlist_id, list(uris)),
+            read=False,
+        )
+        return str((result or {}).get("snapshot_id", ""))
+
+
+def _check_chunk(uris: Sequence[str]) -> None:
+    if not 0 < len(uris) <= WRITE_CHUNK:
+        raise ValueError(f"between 1 and {WRITE_CHUNK} URIs per request, got {len(uris)}")
+
+
+def chunked(items: Sequence[str], size: int = WRITE_CHUNK) -> Iterator[list[str]]:
+    """Consecutive slices of at most `size` items."""
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])

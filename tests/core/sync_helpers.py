@@ -1,0 +1,142 @@
+"""A test-side `SyncContext` over the REAL `SpotifyService` (spotipy over HTTP) and the real
+`PlaylistCache` + `PlaylistResolver`, talking to the project's emulator.
+
+spotipy blocks, and the emulator serves on the test's event loop: every Spotify job runs in a
+thread (`asyncio.to_thread`), as the Home Assistant glue runs it in the executor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from custom_components.spotifreak.core.cache import PlaylistCache
+from custom_components.spotifreak.core.context import Resolution, SyncContext
+from custom_components.spotifreak.core.engine import RunHistory, execute_run
+from custom_components.spotifreak.core.mirror import SYNC_TYPE, MirrorOptions, run_mirror
+from custom_components.spotifreak.core.records import PlaylistRecord
+from custom_components.spotifreak.core.resolver import PlaylistResolver
+from custom_components.spotifreak.core.runs import RunRecord
+from custom_components.spotifreak.core.spotify import SpotifyService, build_client
+from tests.emulator import Emulator
+
+TZ = ZoneInfo("Europe/Berlin")
+PLAYLIST_FIELDS = (
+    "id,uri,name,owner(id),collaborative,public,snapshot_id,items(total),tracks(total)"
+)
+
+
+class Runner:
+    """`SpotifyRunner`: runs the job in a thread with the run's counting fork of the service."""
+
+    def __init__(self, service: SpotifyService) -> None:
+        self.service = service
+
+    def __call__[T](self, job: Callable[[SpotifyService], T]) -> Awaitable[T]:
+        return asyncio.to_thread(job, self.service)
+
+
+class Account:
+    """One emulated Spotify account as the integration sees it: a service, the shared playlist
+    cache with its resolver, the per-playlist locks shared by all runs, and a clock."""
+
+    def __init__(
+        self,
+        emu: Emulator,
+        *,
+        now: Callable[[], datetime] | None = None,
+        timeout: int = 5,
+    ) -> None:
+        self.emu = emu
+        self.user_id = emu.library.user_id
+        client = build_client(emu.api_url, timeout=timeout)
+        emu.on_stop(client._session.close)
+        self.service = SpotifyService(client=client, backoff=(0.0,))
+        self.service.set_token(emu.issue_tokens()["access_token"])
+        self.cache = PlaylistCache(user_id=self.user_id)
+        self.locks: dict[str, asyncio.Lock] = {}
+        self.now: Callable[[], datetime] = now or (lambda: datetime.now(TZ))
+        self.resolver = PlaylistResolver(
+            cache=lambda: self.cache,
+            fetch_by_id=self._fetch_by_id,
+            refresh=self.refresh,
+            remember=self.remember,
+            allow_fetch=lambda: True,
+            now=self.now,
+        )
+        self.history = RunHistory()
+
+    # -- the playlist cache -------------------------------------------------------------------
+
+    async def refresh(self) -> None:
+        """What the coordinator does: page `/me/playlists` and rebuild the cache."""
+        entries = await asyncio.to_thread(self.service.all_playlists)
+        self.cache = PlaylistCache.build(self.user_id, entries, refreshed_at=self.now())
+
+    async def _fetch_by_id(self, playlist_id: str) -> PlaylistRecord | None:
+        from custom_components.spotifreak.core.errors import (
+            SpotifyForbiddenError,
+            SpotifyNotFoundError,
+        )
+
+        try:
+            obj = await asyncio.to_thread(self.service.playlist, playlist_id, PLAYLIST_FIELDS)
+        except (SpotifyNotFoundError, SpotifyForbiddenError):
+            return None
+        return PlaylistRecord.from_api(obj)
+
+    def remember(self, record: PlaylistRecord) -> None:
+        self.cache.upsert(record)
+
+    def cached(self, playlist_id: str) -> PlaylistRecord | None:
+        return self.cache.get(playlist_id)
+
+    async def resolve(self, reference: str) -> Resolution | None:
+        return await self.resolver.resolve(reference)
+
+    def lock(self, playlist_id: str) -> asyncio.Lock:
+        return self.locks.setdefault(playlist_id, asyncio.Lock())
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def context(self, state: dict[str, Any] | None = None) -> SyncContext:
+        """A fresh context for one run; `state` is the sync's persisted state (shared dict)."""
+        fork = self.service.fork()
+        return SyncContext(
+            spotify=Runner(fork),
+            playlists=self,
+            now=self.now,
+            calls=lambda: fork.counter.total,
+            target_lock=self.lock,
+            state=state if state is not None else {},
+        )
+
+    async def mirror(
+        self,
+        state: dict[str, Any] | None = None,
+        *,
+        sync_id: str = "mirror_test",
+        on_finished: Callable[[RunRecord], None] | None = None,
+        **options: Any,
+    ) -> RunRecord:
+        """One mirror run through the engine."""
+        return await execute_run(
+            self.context(state),
+            run_mirror,
+            MirrorOptions(**options),
+            sync_id=sync_id,
+            sync_type=SYNC_TYPE,
+            history=self.history,
+            on_finished=on_finished,
+        )
+
+    def uris(self, playlist_id: str) -> list[str]:
+        """The playlist's contents in the emulator (ground truth)."""
+        return self.emu.library.playlist_uris(playlist_id)
+
+    def named(self, name: str) -> list[Any]:
+        """Playlists of that name the account follows (ground truth)."""
+        return self.emu.library.playlists_named(name)

@@ -1,0 +1,194 @@
+"""The cache index, filter, diff and stored/exported forms, and the resolver — no Home Assistant."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from custom_components.spotifreak.core.cache import CacheFilter, PlaylistCache
+from custom_components.spotifreak.core.records import PlaylistRecord
+from custom_components.spotifreak.core.references import name_key, parse_reference
+from custom_components.spotifreak.core.resolver import PlaylistResolver
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+ME = "me"
+
+
+def _entry(pid: str, name: str, **extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": pid.ljust(22, "0"),
+        "uri": f"spotify:playlist:{pid.ljust(22, '0')}",
+        "name": name,
+        "owner": {"id": extra.pop("owner", ME)},
+        "collaborative": extra.pop("collaborative", False),
+        "public": extra.pop("public", True),
+        "snapshot_id": extra.pop("snapshot_id", "s1"),
+        "items": {"total": extra.pop("total", 0)},
+    }
+    data.update(extra)
+    return data
+
+
+def test_record_reads_both_shapes_and_nulls() -> None:
+    """`items.total` (2026) or `tracks.total`; null entries give no record."""
+    old = _entry("a", "Old")
+    del old["items"]
+    old["tracks"] = {"total": 7}
+    assert PlaylistRecord.from_api(old).tracks_total == 7  # type: ignore[union-attr]
+    assert PlaylistRecord.from_api(_entry("b", "New", total=3)).tracks_total == 3  # type: ignore[union-attr]
+    assert PlaylistRecord.from_api(None) is None
+    assert PlaylistRecord.from_api({"name": "no id"}) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "playlist_id", "name"),
+    [
+        ("spotify:playlist:37i9dQZF1DXcBWIGoYBM5M", "37i9dQZF1DXcBWIGoYBM5M", None),
+        (
+            "https://open.spotify.com/playlist/37i9dQZF1DXcBWIGoYBM5M?si=ab12",
+            "37i9dQZF1DXcBWIGoYBM5M",
+            None,
+        ),
+        (
+            "https://open.spotify.com/intl-de/playlist/37i9dQZF1DXcBWIGoYBM5M",
+            "37i9dQZF1DXcBWIGoYBM5M",
+            None,
+        ),
+        ("37i9dQZF1DXcBWIGoYBM5M", "37i9dQZF1DXcBWIGoYBM5M", "37i9dQZF1DXcBWIGoYBM5M"),
+        ("  Oct25 ", None, "  Oct25 "),
+        ("https://example.com/playlist/x", None, "https://example.com/playlist/x"),
+    ],
+)
+def test_parse_reference(text: str, playlist_id: str | None, name: str | None) -> None:
+    """URIs, links (any locale, any query) and ids give an id; anything else is a name."""
+    reference = parse_reference(text)
+    assert reference.playlist_id == playlist_id
+    assert reference.name == (name.strip() if name else None)
+
+
+def test_name_key_normalises() -> None:
+    """Case, surrounding and repeated white space, and Unicode composition do not matter."""
+    assert name_key("  Crème   Brûlée ") == name_key("cre\u0300me bru\u0302le\u0301e")
+    assert name_key("STRASSE") == name_key("straße")
+
+
+def test_filter() -> None:
+    """Collaborative by its own switch; others by public/private; owners with `self`."""
+    records = [
+        PlaylistRecord.from_api(e)
+        for e in (
+            _entry("pub", "Pub"),
+            _entry("priv", "Priv", public=False),
+            _entry("null", "Null", public=None),
+            _entry("collab", "Collab", public=False, collaborative=True),
+            _entry("theirs", "Theirs", owner="friend"),
+        )
+    ]
+
+    def kept(cache_filter: CacheFilter) -> set[str]:
+        return {r.name for r in records if r is not None and cache_filter.accepts(r, ME)}
+
+    assert kept(CacheFilter(include_public=False)) == {"Priv", "Null", "Collab"}
+    assert kept(CacheFilter(include_private=False)) == {"Pub", "Collab", "Theirs"}
+    assert kept(CacheFilter(include_collaborative=False)) == {"Pub", "Priv", "Null", "Theirs"}
+    assert kept(CacheFilter(owners=("self",))) == {"Pub", "Priv", "Null", "Collab"}
+    assert kept(CacheFilter(owners=("friend",))) == {"Theirs"}
+
+
+def test_duplicates_preference_and_lookup() -> None:
+    """Own first, then most tracks, then id; every candidate listed."""
+    cache = PlaylistCache.build(
+        ME,
+        [
+            _entry("c", "Mix", total=5),
+            None,
+            _entry("a", "mix", total=5),
+            _entry("b", "MIX ", total=9),
+            _entry("d", "Mix", owner="friend", total=99),
+        ],
+        refreshed_at=NOW,
+    )
+    assert len(cache) == 4
+    found = cache.lookup(parse_reference("mix"))
+    assert found is not None
+    assert [r.id[0] for r in found.candidates] == ["b", "a", "c", "d"]
+    assert found.ambiguous
+    by_id = cache.lookup(parse_reference("d".ljust(22, "0")))
+    assert by_id is not None and by_id.record.owner == "friend" and not by_id.ambiguous
+
+
+def test_diff_store_and_export() -> None:
+    """Added/removed/changed; the stored form round-trips; the export uses name and URI keys."""
+    before = PlaylistCache.build(
+        ME, [_entry("a", "A"), _entry("b", "B"), _entry("c", "C")], refreshed_at=NOW
+    )
+    after = PlaylistCache.build(
+        ME,
+        [_entry("a", "A"), _entry("b", "B", snapshot_id="s2"), _entry("d", "D")],
+        refreshed_at=NOW + timedelta(minutes=30),
+    )
+    diff = after.diff(before)
+    assert [r.name for r in diff.added] == ["D"]
+    assert [r.name for r in diff.removed] == ["C"]
+    assert [r.name for r in diff.changed] == ["B"]
+    assert not after.diff(after)
+    assert [r.name for r in after.diff(None).added] == ["A", "B", "D"]
+
+    restored = PlaylistCache.from_store(after.to_store())
+    assert restored.records == after.records
+    assert restored.last_refreshed == after.last_refreshed
+    with pytest.raises((KeyError, TypeError, ValueError)):
+        PlaylistCache.from_store({"user_id": ME, "playlists": [{"name": "no id"}]})
+
+    export = after.to_export()
+    assert export["last_refreshed"] == "2026-11-20T12:30:00Z"
+    assert set(export["playlists"]) == {"a", "b", "d"} | {r.uri for r in after.records.values()}
+
+
+def test_upsert_and_remove_reindex() -> None:
+    """Write-back and removal keep every index right."""
+    cache = PlaylistCache(user_id=ME)
+    record = PlaylistRecord.from_api(_entry("n", "New"))
+    assert record is not None
+    cache.upsert(record)
+    assert cache.lookup(parse_reference("new")) is not None
+    assert cache.lookup(parse_reference(record.uri)) is not None
+    cache.remove(record.id)
+    assert cache.lookup(parse_reference("new")) is None
+    assert cache.age(NOW) is None
+
+
+async def test_resolver_fallbacks() -> None:
+    """Id miss → one fetch and write-back; name miss → refresh (not twice within a minute)."""
+    cache = PlaylistCache.build(ME, [_entry("a", "A")], refreshed_at=NOW - timedelta(minutes=10))
+    fetched = PlaylistRecord.from_api(_entry("f", "Fetched"))
+    calls: list[str] = []
+    clock = [NOW]
+
+    async def fetch_by_id(playlist_id: str) -> PlaylistRecord | None:
+        calls.append(f"fetch {playlist_id[0]}")
+        return fetched if playlist_id.startswith("f") else None
+
+    async def refresh() -> None:
+        calls.append("refresh")
+        cache.last_refreshed = clock[0]
+
+    resolver = PlaylistResolver(
+        cache=lambda: cache,
+        fetch_by_id=fetch_by_id,
+        refresh=refresh,
+        remember=cache.upsert,
+        allow_fetch=lambda: True,
+        now=lambda: clock[0],
+    )
+    hit = await resolver.resolve("a")
+    assert hit is not None and hit.source == "cache"
+    got = await resolver.resolve("f".ljust(22, "0"))
+    assert got is not None and got.source == "fetch" and got.record == fetched
+    assert (await resolver.resolve("fetched")).source == "cache"  # type: ignore[union-attr]
+    assert await resolver.resolve("nothing") is None
+    assert await resolver.resolve("still nothing") is None  # the cache was refreshed just now
+    assert calls == ["fetch f", "refresh"]
+    assert (resolver.hits, resolver.misses) == (2, 3)
