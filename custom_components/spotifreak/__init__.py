@@ -1,0 +1,75 @@
+"""Spotifreak: one shared, persisted cache of a Spotify account's playlists, and playlist syncs."""
+
+from __future__ import annotations
+
+import os
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.config_entry_oauth2_flow import (
+    OAuth2Session,
+    async_get_config_entry_implementation,
+)
+from homeassistant.helpers.typing import ConfigType
+
+from .api import SpotifyApi
+from .const import DEFAULT_SPOTIFY_API_URL, DOMAIN, ENV_SPOTIFY_API_URL
+from .coordinator import PlaylistCacheCoordinator, async_remove_stores
+from .core.spotify import SpotifyService
+from .models import SpotifreakConfigEntry, SpotifreakData
+from .services import async_setup_services
+from .syncs import SyncManager, async_remove_sync_store
+
+IMPLEMENTATION_UNAVAILABLE: tuple[type[Exception], ...]
+try:  # Home Assistant 2025.5+; 2025.4 has no such error
+    from homeassistant.helpers.config_entry_oauth2_flow import ImplementationUnavailableError
+
+    IMPLEMENTATION_UNAVAILABLE = (ImplementationUnavailableError,)
+except ImportError:  # pragma: no cover
+    IMPLEMENTATION_UNAVAILABLE = ()
+
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions (they exist whether or not an account is set up)."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) -> bool:
+    """Set up one Spotify account: its API access, the playlist cache, the entities."""
+    try:
+        implementation = await async_get_config_entry_implementation(hass, entry)
+    except IMPLEMENTATION_UNAVAILABLE as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="implementation_unavailable"
+        ) from err
+    session = OAuth2Session(hass, entry, implementation)
+    api_url = os.environ.get(ENV_SPOTIFY_API_URL, DEFAULT_SPOTIFY_API_URL)
+    # Building spotipy's requests session touches the file system (certificates): executor.
+    service = await hass.async_add_executor_job(SpotifyService, api_url)
+    api = SpotifyApi(hass, entry, session, service)
+    assert entry.unique_id is not None
+    coordinator = PlaylistCacheCoordinator(hass, entry, api, user_id=entry.unique_id)
+    await coordinator.async_config_entry_first_refresh()
+    syncs = SyncManager(hass, entry, api, coordinator)
+    await syncs.async_load()
+    entry.runtime_data = SpotifreakData(api=api, coordinator=coordinator, syncs=syncs)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) -> bool:
+    """Unload an account (running syncs are interrupted and recorded); the stores stay."""
+    await entry.runtime_data.syncs.async_shutdown()
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) -> None:
+    """The account was removed: delete what Spotifreak stored for it."""
+    await async_remove_stores(hass, entry)
+    await async_remove_sync_store(hass, entry.entry_id)

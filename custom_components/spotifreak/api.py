@@ -1,0 +1,137 @@
+"""Spotify access for one account: the token from the config entry, calls in the executor.
+
+Everything that talks to Spotify goes through `SpotifyApi.async_run`: it makes sure the token is
+valid, hands it to spotipy, runs the blocking job in the executor, refreshes once on a 401, and
+keeps the account silent until a `Retry-After` has passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import ClientError, ClientResponseError
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_TOKEN
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.config_entry_oauth2_flow import OAuth2Session
+from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
+
+from .const import DOMAIN, LOGGER
+from .core.context import SpotifyRunner
+from .core.errors import SpotifyAuthError, SpotifyRateLimitError, SpotifyUnavailableError
+from .core.spotify import SpotifyService
+
+REAUTH_ERRORS: tuple[type[Exception], ...]
+try:  # Home Assistant 2026.3+: typed token-request errors (subclasses of ClientResponseError).
+    from homeassistant.helpers.config_entry_oauth2_flow import (  # type: ignore[attr-defined]
+        OAuth2TokenRequestReauthError,
+    )
+
+    REAUTH_ERRORS = (OAuth2TokenRequestReauthError,)  # pragma: no cover
+except ImportError:  # older releases raise ClientResponseError itself
+    REAUTH_ERRORS = ()
+
+
+def token_error(err: ClientError) -> Exception:
+    """Map a failed token refresh: a refused refresh token needs reauth; anything else is transient.
+
+    Spotify answers `400 invalid_grant` once a refresh token has expired (six months after the
+    user authorised) or was revoked.
+    """
+    if isinstance(err, ClientResponseError) and (
+        isinstance(err, REAUTH_ERRORS) or (400 <= err.status < 500 and err.status != 429)
+    ):
+        return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="reauth_required")
+    return SpotifyUnavailableError(f"token refresh failed: {type(err).__name__}")
+
+
+# Retry-After deadlines per entry, kept in hass.data so that a reload or a setup retry cannot
+# call Spotify early.
+BLOCKED_UNTIL: HassKey[dict[str, datetime]] = HassKey(f"{DOMAIN}_blocked_until")
+
+
+class SpotifyApi:
+    """The account's Spotify service, used from the event loop."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        session: OAuth2Session,
+        service: SpotifyService,
+    ) -> None:
+        self._hass = hass
+        self._entry = entry
+        self._session = session
+        self.service = service
+
+    @property
+    def blocked_until(self) -> datetime | None:
+        """When Spotify may be called again after a 429 (None: now)."""
+        return self._hass.data.get(BLOCKED_UNTIL, {}).get(self._entry.entry_id)
+
+    @blocked_until.setter
+    def blocked_until(self, value: datetime) -> None:
+        self._hass.data.setdefault(BLOCKED_UNTIL, {})[self._entry.entry_id] = value
+
+    @property
+    def retry_after(self) -> int | None:
+        """Seconds until Spotify may be called again, or None when it may be called now."""
+        if self.blocked_until is None:
+            return None
+        remaining = (self.blocked_until - dt_util.utcnow()).total_seconds()
+        if remaining <= 0:
+            return None
+        return max(1, int(remaining + 0.999))
+
+    async def _async_token(self, *, force: bool = False) -> str:
+        try:
+            if force:
+                token = await self._session.implementation.async_refresh_token(self._session.token)
+                self._hass.config_entries.async_update_entry(
+                    self._entry, data={**self._entry.data, CONF_TOKEN: token}
+                )
+            else:
+                await self._session.async_ensure_token_valid()
+        except ClientError as err:
+            raise token_error(err) from err
+        return str(self._session.token[CONF_ACCESS_TOKEN])
+
+    async def async_run[T](
+        self, job: Callable[[SpotifyService], T], *, service: SpotifyService | None = None
+    ) -> T:
+        """Run `job(service)` in the executor with a valid token (see the module docstring)."""
+        service = service or self.service
+        if (wait := self.retry_after) is not None:
+            raise SpotifyRateLimitError("waiting for Retry-After", retry_after=wait)
+        service.set_token(await self._async_token())
+        try:
+            try:
+                return await self._hass.async_add_executor_job(job, service)
+            except SpotifyAuthError:
+                LOGGER.debug("Spotify refused the access token; refreshing it once")
+                service.set_token(await self._async_token(force=True))
+                return await self._hass.async_add_executor_job(job, service)
+        except SpotifyRateLimitError as err:
+            self.blocked_until = dt_util.utcnow() + timedelta(seconds=err.retry_after)
+            raise
+
+    def runner(self, service: SpotifyService) -> SpotifyRunner:
+        """`async_run` bound to one service (a sync run's counting fork)."""
+        return _BoundRunner(self, service)
+
+
+class _BoundRunner:
+    """A `SpotifyRunner` for one service."""
+
+    def __init__(self, api: SpotifyApi, service: SpotifyService) -> None:
+        self._api = api
+        self._service = service
+
+    def __call__[T](self, job: Callable[[SpotifyService], T]) -> Awaitable[T]:
+        return self._api.async_run(job, service=self._service)

@@ -1,0 +1,55 @@
+"""Constants of the Spotifreak integration."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+DOMAIN: Final = "spotifreak"
+LOGGER = logging.getLogger(__package__)
+
+# Endpoint overrides, read from the environment at setup (defaults are the real services).
+ENV_SPOTIFY_API_URL: Final = "SPOTIFREAK_SPOTIFY_API_URL"
+ENV_SPOTIFY_ACCOUNTS_URL: Final = "SPOTIFREAK_SPOTIFY_ACCOUNTS_URL"
+ENV_LASTFM_API_URL: Final = "SPOTIFREAK_LASTFM_API_URL"
+DEFAULT_SPOTIFY_API_URL: Final = "https://api.spotify.com/v1/"
+DEFAULT_SPOTIFY_ACCOUNTS_URL: Final = "https://accounts.spotify.com"
+DEFAULT_LASTFM_API_URL: Final = "https://ws.audioscrobbler.com/2.0/"
+
+SPOTIFY_SCOPES: Final = (
+    "playlist-read-private",
+    "playlist-read-collaborative",
+    "playlist-modify-public",
+    "playlist-modify-private",
+    "user-library-read",
+    "user-read-private",
+)
+
+# Options
+CONF_REFRESH_INTERVAL: Final = "refresh_interval"
+CONF_INCLUDE_PUBLIC: Final = "include_public"
+CONF_INCLUDE_PRIVATE: Final = "include_private"
+CONF_INCLUDE_COLLABORATIVE: Final = "include_collaborative"
+CONF_OWNERS: Final = "owners"
+CONF_STALE_AFTER: Final = "stale_after"
+CONF_STALE_POLICY: Final = "stale_policy"
+CONF_EXPORT_PATH: Final = "export_path"
+CONF_LASTFM_API_KEY: Final = "lastfm_api_key"
+CONF_LASTFM_USERNAME: Final = "lastfm_username"
+
+DEFAULT_REFRESH_INTERVAL: Final = 30  # minutes
+MIN_REFRESH_INTERVAL: Final = 5
+MAX_REFRESH_INTERVAL: Final = 1440
+STALE_POLICY_FETCH: Final = "fetch"
+STALE_POLICY_WARN: Final = "warn"
+STALE_POLICIES: Final = (STALE_POLICY_FETCH, STALE_POLICY_WARN)
+
+# Action fields
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_PLAYLIST: Final = "playlist"
+
+# Events
+EVENT_CACHE_REFRESHED: Final = "spotifreak_cache_refreshed"
+EVENT_SYNC_FINISHED: Final = "spotifreak_sync_finished"
+
+STORAGE_VERSION: Final = 1

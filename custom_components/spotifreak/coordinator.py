@@ -1,0 +1,355 @@
+"""The playlist cache coordinator: refresh, persistence, freshness, resolution."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import aiofiles
+import aiofiles.os
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.json import json_dumps
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api import SpotifyApi
+from .const import (
+    CONF_EXPORT_PATH,
+    CONF_INCLUDE_COLLABORATIVE,
+    CONF_INCLUDE_PRIVATE,
+    CONF_INCLUDE_PUBLIC,
+    CONF_OWNERS,
+    CONF_REFRESH_INTERVAL,
+    CONF_STALE_AFTER,
+    CONF_STALE_POLICY,
+    DEFAULT_REFRESH_INTERVAL,
+    DOMAIN,
+    EVENT_CACHE_REFRESHED,
+    LOGGER,
+    STALE_POLICY_FETCH,
+    STORAGE_VERSION,
+)
+from .core.cache import CacheDiff, CacheFilter, PlaylistCache
+from .core.context import Resolution
+from .core.errors import (
+    SpotifyError,
+    SpotifyForbiddenError,
+    SpotifyNotFoundError,
+    SpotifyRateLimitError,
+)
+from .core.records import PlaylistRecord
+from .core.resolver import PlaylistResolver
+from .core.spotify import SpotifyService
+
+if TYPE_CHECKING:
+    from .models import SpotifreakConfigEntry
+
+TICK = timedelta(minutes=1)
+RETRY_FAILED_REFRESH = timedelta(minutes=5)
+STORE_SAVE_DELAY = 10  # seconds: write-backs after fallback fetches are batched
+
+
+def stale_issue_id(entry_id: str) -> str:
+    """The repair issue raised while this entry's cache is stale."""
+    return f"cache_stale_{entry_id}"
+
+
+def spotify_error_key(err: SpotifyError) -> str:
+    """The translation key of a Spotify failure."""
+    if isinstance(err, SpotifyRateLimitError):
+        return "rate_limited"
+    if isinstance(err, SpotifyForbiddenError):
+        return "spotify_forbidden"
+    if isinstance(err, SpotifyNotFoundError):
+        return "spotify_not_found"
+    return "spotify_unavailable"
+
+
+def cache_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """The Store holding an entry's playlist cache."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.cache")
+
+
+async def async_remove_stores(hass: HomeAssistant, entry: SpotifreakConfigEntry) -> None:
+    """Delete an entry's stored cache and its export file."""
+    await cache_store(hass, entry.entry_id).async_remove()
+    if export_path := entry.options.get(CONF_EXPORT_PATH):
+        path = hass.config.path(export_path)
+        if await aiofiles.os.path.exists(path):
+            await aiofiles.os.remove(path)
+
+
+def spotify_error(err: SpotifyError) -> HomeAssistantError:
+    """A translated error for a failure of Spotify."""
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=spotify_error_key(err),
+        translation_placeholders={"retry_after": str(getattr(err, "retry_after", 0) or 0)},
+    )
+
+
+class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
+    """Keeps the account's playlist cache fresh, persisted and resolvable."""
+
+    config_entry: SpotifreakConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SpotifreakConfigEntry,
+        api: SpotifyApi,
+        user_id: str,
+    ) -> None:
+        options = entry.options
+        self.refresh_interval = timedelta(
+            minutes=options.get(CONF_REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL)
+        )
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} playlist cache",
+            update_interval=self.refresh_interval,
+            always_update=True,
+        )
+        self.api = api
+        self.user_id = user_id
+        self.stale_after = timedelta(
+            minutes=options.get(CONF_STALE_AFTER, 2 * self.refresh_interval.total_seconds() / 60)
+        )
+        self.stale_policy: str = options.get(CONF_STALE_POLICY, STALE_POLICY_FETCH)
+        self.cache_filter = CacheFilter(
+            include_public=options.get(CONF_INCLUDE_PUBLIC, True),
+            include_private=options.get(CONF_INCLUDE_PRIVATE, True),
+            include_collaborative=options.get(CONF_INCLUDE_COLLABORATIVE, True),
+            owners=tuple(options.get(CONF_OWNERS, ())),
+        )
+        self.export_path: str | None = options.get(CONF_EXPORT_PATH) or None
+        self._store = cache_store(hass, entry.entry_id)
+        self.data = PlaylistCache(user_id=user_id)
+        self.stale = False
+        self.last_refresh_calls: int | None = None
+        self.last_refresh_duration_ms: int | None = None
+        self._startup = True
+        self._shared_refresh: asyncio.Task[None] | None = None
+        self.resolver = PlaylistResolver(
+            cache=lambda: self.data,
+            fetch_by_id=self._async_fetch_by_id,
+            refresh=self.async_refresh_shared,
+            remember=self.remember,
+            allow_fetch=lambda: self.stale_policy == STALE_POLICY_FETCH,
+            now=dt_util.utcnow,
+        )
+
+    # -- start-up -----------------------------------------------------------------------------
+
+    async def _async_setup(self) -> None:
+        """Load the stored cache (a corrupt file starts empty) and start the freshness tick."""
+        try:
+            stored = await self._store.async_load()
+            if stored is not None:
+                cache = PlaylistCache.from_store(stored)
+                if cache.user_id == self.user_id:
+                    self.data = cache
+        except (HomeAssistantError, ValueError, KeyError, TypeError) as err:
+            LOGGER.warning(
+                "The stored playlist cache could not be read (%s); starting with an empty cache",
+                err,
+            )
+        self._update_staleness()
+        self.config_entry.async_on_unload(
+            async_track_time_interval(self.hass, self._async_tick, TICK)
+        )
+
+    # -- refresh ------------------------------------------------------------------------------
+
+    async def _async_update_data(self) -> PlaylistCache:
+        now = dt_util.utcnow()
+        age = self.data.age(now)
+        first = self._startup
+        if first:
+            self._startup = False
+            if age is not None and age < self.refresh_interval:
+                # Fresh enough: serve the stored cache and refresh when it falls due.
+                self.update_interval = self.refresh_interval - age
+                LOGGER.debug("Stored playlist cache is %s old; no refresh at start-up", age)
+                return self.data
+        self.update_interval = self.refresh_interval
+        fork = self.api.service.fork()
+        try:
+            entries = await self.api.async_run(SpotifyService.all_playlists, service=fork)
+        except SpotifyError as err:
+            # Try again soon (but never before Spotify's Retry-After), not a whole interval later.
+            self.update_interval = min(self.refresh_interval, RETRY_FAILED_REFRESH)
+            if isinstance(err, SpotifyRateLimitError):
+                self.update_interval = max(self.update_interval, timedelta(seconds=err.retry_after))
+            self._update_staleness()
+            if first and self.data.last_refreshed is not None:
+                LOGGER.warning(
+                    "Spotify could not be reached at start-up (%s); serving the stored playlist cache",
+                    err,
+                )
+                return self.data
+            failure = spotify_error(err)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key=failure.translation_key,
+                translation_placeholders=failure.translation_placeholders,
+            ) from err
+        previous = self.data
+        cache = PlaylistCache.build(
+            self.user_id, entries, refreshed_at=dt_util.utcnow(), cache_filter=self.cache_filter
+        )
+        self.last_refresh_calls = fork.counter.total
+        self.last_refresh_duration_ms = int((dt_util.utcnow() - now).total_seconds() * 1000)
+        self.data = cache
+        self._update_staleness()
+        self._store.async_delay_save(self._stored, 0)
+        await self._async_export(cache)
+        self._fire_refreshed(cache, cache.diff(previous if previous.last_refreshed else None))
+        return cache
+
+    async def async_refresh_shared(self) -> None:
+        """Refresh now; concurrent callers share one refresh instead of each starting their own."""
+        if self._shared_refresh is None or self._shared_refresh.done():
+            self._shared_refresh = self.hass.async_create_task(
+                self.async_refresh(), name=f"{DOMAIN} shared refresh", eager_start=True
+            )
+        await asyncio.shield(self._shared_refresh)
+
+    async def async_refresh_or_raise(self) -> None:
+        """A refresh asked for by the user: raise a translated error when it failed."""
+        await self.async_refresh_shared()
+        if not self.last_update_success and self.last_exception is not None:
+            err = self.last_exception
+            if isinstance(err, HomeAssistantError) and err.translation_key:
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key=err.translation_key,
+                    translation_placeholders=err.translation_placeholders,
+                ) from err
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="spotify_unavailable"
+            ) from err
+
+    @callback
+    def _stored(self) -> dict[str, Any]:
+        return self.data.to_store()
+
+    async def _async_export(self, cache: PlaylistCache) -> None:
+        """Write the seed's JSON format to `export_path`, atomically (temporary file, rename)."""
+        if not self.export_path:
+            return
+        path = Path(self.hass.config.path(self.export_path))
+        temporary = path.with_name(f".{path.name}.tmp")
+        try:
+            await aiofiles.os.makedirs(path.parent, exist_ok=True)
+            async with aiofiles.open(temporary, "w", encoding="utf-8") as file:
+                await file.write(json_dumps(cache.to_export()))
+            await aiofiles.os.replace(temporary, path)
+        except OSError as err:
+            LOGGER.warning("Could not export the playlist cache to %s: %s", path, err)
+            if await aiofiles.os.path.exists(temporary):
+                await aiofiles.os.remove(temporary)
+
+    @callback
+    def _fire_refreshed(self, cache: PlaylistCache, diff: CacheDiff) -> None:
+        def brief(records: tuple[PlaylistRecord, ...]) -> list[dict[str, Any]]:
+            return [{"id": r.id, "name": r.name, "snapshot_id": r.snapshot_id} for r in records]
+
+        self.hass.bus.async_fire(
+            EVENT_CACHE_REFRESHED,
+            {
+                "entry_id": self.config_entry.entry_id,
+                "playlists": len(cache),
+                "added": brief(diff.added),
+                "removed": brief(diff.removed),
+                "changed": brief(diff.changed),
+            },
+        )
+
+    # -- freshness ----------------------------------------------------------------------------
+
+    @property
+    def cache_age(self) -> timedelta | None:
+        """How old the cache is now."""
+        return self.data.age(dt_util.utcnow())
+
+    @callback
+    def _update_staleness(self) -> None:
+        """Stale once older than `stale_after` (or never refreshed); a repair issue says so."""
+        age = self.cache_age
+        stale = age is None or age > self.stale_after
+        if stale == self.stale:
+            return
+        self.stale = stale
+        issue_id = stale_issue_id(self.config_entry.entry_id)
+        if stale and age is not None:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="cache_stale",
+                translation_placeholders={
+                    "account": self.config_entry.title,
+                    "stale_after": str(int(self.stale_after.total_seconds() // 60)),
+                },
+            )
+        elif not stale:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    @callback
+    def _async_tick(self, _now: datetime) -> None:
+        """Every minute: age ticks and staleness is re-judged, without any call to Spotify."""
+        self._update_staleness()
+        self.async_update_listeners()
+
+    # -- resolution ---------------------------------------------------------------------------
+
+    async def async_resolve(self, reference: str) -> Resolution | None:
+        """Name, URI, URL or id → record (cache first). None when it cannot be found."""
+        if self.stale and self.stale_policy == STALE_POLICY_FETCH:
+            await self.async_refresh_shared()
+        return await self.resolver.resolve(reference)
+
+    async def _async_fetch_by_id(self, playlist_id: str) -> PlaylistRecord | None:
+        try:
+            obj = await self.api.async_run(
+                lambda service: service.playlist(
+                    playlist_id,
+                    fields="id,uri,name,owner(id),collaborative,public,snapshot_id,items(total),tracks(total)",
+                )
+            )
+        except (SpotifyNotFoundError, SpotifyForbiddenError):
+            return None
+        return PlaylistRecord.from_api(obj)
+
+    @callback
+    def remember(self, record: PlaylistRecord) -> None:
+        """Write a fetched or changed record into the cache (persisted a few seconds later)."""
+        self.data.upsert(record)
+        self._store.async_delay_save(self._stored, STORE_SAVE_DELAY)
+
+    @callback
+    def cached(self, playlist_id: str) -> PlaylistRecord | None:
+        """The cached record, without any call."""
+        return self.data.get(playlist_id)
+
+    @property
+    def hits(self) -> int:
+        """Resolutions answered by the cache."""
+        return self.resolver.hits
+
+    @property
+    def misses(self) -> int:
+        """Resolutions the cache could not answer."""
+        return self.resolver.misses

@@ -1,0 +1,59 @@
+"""Diagnostics: the entry, the cache's health and a sample of it, secrets redacted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_LASTFM_API_KEY
+from .models import SpotifreakConfigEntry
+
+TO_REDACT = {
+    "access_token",
+    "refresh_token",
+    "token",
+    "email",
+    "client_secret",
+    CONF_LASTFM_API_KEY,
+}
+SAMPLE_SIZE = 5
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: SpotifreakConfigEntry
+) -> dict[str, Any]:
+    """What a bug report needs, without secrets."""
+    coordinator = entry.runtime_data.coordinator
+    api = entry.runtime_data.api
+    cache = coordinator.data
+    age = coordinator.cache_age
+    return {
+        "entry": {
+            "title": entry.title,
+            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "options": async_redact_data(dict(entry.options), TO_REDACT),
+        },
+        "cache": {
+            "playlists": len(cache),
+            "last_refreshed": cache.last_refreshed.isoformat() if cache.last_refreshed else None,
+            "age_seconds": int(age.total_seconds()) if age is not None else None,
+            "stale": coordinator.stale,
+            "stale_after_minutes": int(coordinator.stale_after.total_seconds() // 60),
+            "refresh_interval_minutes": int(coordinator.refresh_interval.total_seconds() // 60),
+            "stale_policy": coordinator.stale_policy,
+            "last_update_success": coordinator.last_update_success,
+            "last_error": repr(coordinator.last_exception) if coordinator.last_exception else None,
+            "last_refresh_calls": coordinator.last_refresh_calls,
+            "sample": [record.as_dict() for record in list(cache.records.values())[:SAMPLE_SIZE]],
+        },
+        "spotify": {
+            "api_url": api.service.api_url,
+            "api_calls": api.service.counter.total,
+            "api_calls_by_endpoint": dict(sorted(api.service.counter.by_endpoint.items())),
+            "retry_after_seconds": api.retry_after,
+            "cache_hits": coordinator.hits,
+            "cache_misses": coordinator.misses,
+        },
+    }

@@ -1,0 +1,23 @@
+"""Runtime data of a Spotifreak config entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.config_entries import ConfigEntry
+
+from .api import SpotifyApi
+from .coordinator import PlaylistCacheCoordinator
+from .syncs import SyncManager
+
+
+@dataclass(slots=True)
+class SpotifreakData:
+    """What a loaded entry keeps in `entry.runtime_data`."""
+
+    api: SpotifyApi
+    coordinator: PlaylistCacheCoordinator
+    syncs: SyncManager
+
+
+type SpotifreakConfigEntry = ConfigEntry[SpotifreakData]

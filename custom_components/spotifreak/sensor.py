@@ -1,0 +1,171 @@
+"""Sensors of the playlist cache."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import EntityCategory, UnitOfTime
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import PlaylistCacheCoordinator
+from .core.runs import FINAL_STATUSES, RunRecord
+from .entity import SpotifreakEntity, SyncEntity, async_add_sync_entities
+from .models import SpotifreakConfigEntry
+from .syncs import SyncManager
+
+PARALLEL_UPDATES = 0  # coordinator-driven: no per-entity polling
+
+
+@dataclass(frozen=True, kw_only=True)
+class CacheSensorEntityDescription(SensorEntityDescription):
+    """A cache sensor and how to read its value."""
+
+    value_fn: Callable[[PlaylistCacheCoordinator], int | float | datetime | None]
+    always_available: bool = False  # counters make sense before the first refresh too
+
+
+def _age_minutes(coordinator: PlaylistCacheCoordinator) -> float | None:
+    age = coordinator.cache_age
+    return round(age.total_seconds() / 60, 1) if age is not None else None
+
+
+SENSORS: tuple[CacheSensorEntityDescription, ...] = (
+    CacheSensorEntityDescription(
+        key="playlist_count",
+        translation_key="playlist_count",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda coordinator: len(coordinator.data),
+    ),
+    CacheSensorEntityDescription(
+        key="last_refreshed",
+        translation_key="last_refreshed",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda coordinator: coordinator.data.last_refreshed,
+    ),
+    CacheSensorEntityDescription(
+        key="cache_age",
+        translation_key="cache_age",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=_age_minutes,
+    ),
+    CacheSensorEntityDescription(
+        key="api_calls",
+        translation_key="api_calls",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda coordinator: coordinator.api.service.counter.total,
+        always_available=True,
+    ),
+    CacheSensorEntityDescription(
+        key="cache_hits",
+        translation_key="cache_hits",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_registry_enabled_default=False,
+        value_fn=lambda coordinator: coordinator.hits,
+        always_available=True,
+    ),
+    CacheSensorEntityDescription(
+        key="cache_misses",
+        translation_key="cache_misses",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_registry_enabled_default=False,
+        value_fn=lambda coordinator: coordinator.misses,
+        always_available=True,
+    ),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SyncSensorEntityDescription(SensorEntityDescription):
+    """A sensor of a configured sync, read from its last run."""
+
+    value_fn: Callable[[RunRecord], str | int | datetime | None]
+
+
+SYNC_SENSORS: tuple[SyncSensorEntityDescription, ...] = (
+    SyncSensorEntityDescription(
+        key="last_run",
+        translation_key="last_run",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda run: run.finished_at,
+    ),
+    SyncSensorEntityDescription(
+        key="last_result",
+        translation_key="last_result",
+        device_class=SensorDeviceClass.ENUM,
+        options=[str(status) for status in FINAL_STATUSES],
+        value_fn=lambda run: str(run.status),
+    ),
+    SyncSensorEntityDescription(
+        key="tracks_added",
+        translation_key="tracks_added",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda run: run.added,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SpotifreakConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the cache sensors of an account and the sensors of each configured sync."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(CacheSensor(coordinator, description) for description in SENSORS)
+
+    def build(manager: SyncManager, subentry: ConfigSubentry) -> list[SyncEntity]:
+        return [SyncSensor(manager, entry, subentry, description) for description in SYNC_SENSORS]
+
+    async_add_sync_entities(hass, entry, async_add_entities, build)
+
+
+class CacheSensor(SpotifreakEntity, SensorEntity):
+    """A sensor of the playlist cache."""
+
+    entity_description: CacheSensorEntityDescription
+
+    @property
+    def available(self) -> bool:
+        """Counters are always available; cache values while a cache exists."""
+        return self.entity_description.always_available or super().available
+
+    @property
+    def native_value(self) -> int | float | datetime | None:
+        """The value, read from the coordinator."""
+        return self.entity_description.value_fn(self.coordinator)
+
+
+class SyncSensor(SyncEntity, SensorEntity):
+    """Last run, last result or tracks added of a configured sync (unknown before its first run)."""
+
+    entity_description: SyncSensorEntityDescription
+
+    @property
+    def native_value(self) -> str | int | datetime | None:
+        """The value, read from the sync's newest run."""
+        run = self.last_run
+        return self.entity_description.value_fn(run) if run is not None else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, str | None] | None:
+        """Why the last run ended as it did (only on the result sensor)."""
+        run = self.last_run
+        if self.entity_description.key != "last_result" or run is None:
+            return None
+        return {"reason": run.reason, "run_id": run.run_id}

@@ -1,0 +1,261 @@
+"""Spotifreak's actions: schemas and thin handlers over the coordinator and the syncs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import voluptuous as vol
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
+from homeassistant.helpers.service import async_extract_referenced_entity_ids
+
+from .const import ATTR_CONFIG_ENTRY_ID, ATTR_PLAYLIST, DOMAIN
+from .coordinator import spotify_error
+from .core.errors import SpotifyError
+from .core.runs import RunRecord
+from .models import SpotifreakConfigEntry
+from .syncs import SYNC_TYPE_LASTFM, SYNC_TYPE_MIRROR
+
+SERVICE_REFRESH_PLAYLIST_CACHE = "refresh_playlist_cache"
+SERVICE_RESOLVE_PLAYLIST = "resolve_playlist"
+SERVICE_MIRROR_PLAYLIST = "mirror_playlist"
+SERVICE_LASTFM_TOP_TRACKS = "lastfm_top_tracks"
+SERVICE_RUN_SYNC = "run_sync"
+SERVICE_GET_RUN_HISTORY = "get_run_history"
+
+ATTR_SYNC_ID = "sync_id"
+HISTORY_LIMIT_DEFAULT = 20
+HISTORY_LIMIT_MAX = 50
+
+ENTRY_SCHEMA: dict[vol.Marker, Any] = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
+POSITIVE = vol.All(vol.Coerce(int), vol.Range(min=1))
+
+REFRESH_SCHEMA = vol.Schema(ENTRY_SCHEMA)
+RESOLVE_SCHEMA = vol.Schema({vol.Required(ATTR_PLAYLIST): cv.string, **ENTRY_SCHEMA})
+# Values a user can get wrong (a period, a limit, a pattern) are checked by the sync itself, so the
+# error names the problem in words instead of a schema message.
+MIRROR_SCHEMA = vol.Schema(
+    {
+        vol.Required("source"): cv.string,
+        vol.Required("targets"): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional("create_missing", default=True): cv.boolean,
+        vol.Optional("public", default=False): cv.boolean,
+        vol.Optional("deduplicate", default=True): cv.boolean,
+        vol.Optional("only_new", default=True): cv.boolean,
+        vol.Optional("max_tracks"): POSITIVE,
+        vol.Optional("lookback_days"): POSITIVE,
+        vol.Optional(ATTR_SYNC_ID): cv.string,
+        **ENTRY_SCHEMA,
+    }
+)
+LASTFM_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_PLAYLIST): cv.string,
+        vol.Optional("username"): cv.string,
+        vol.Optional("period", default="7day"): cv.string,
+        vol.Optional("limit", default=10): vol.Coerce(int),
+        vol.Optional("mode", default="replace"): cv.string,
+        vol.Optional("create_missing", default=True): cv.boolean,
+        vol.Optional("public", default=False): cv.boolean,
+        vol.Optional(ATTR_SYNC_ID): cv.string,
+        **ENTRY_SCHEMA,
+    }
+)
+RUN_SYNC_SCHEMA = vol.Schema(
+    {
+        vol.Optional(ATTR_SYNC_ID): cv.string,
+        vol.Optional("entity_id"): cv.comp_entity_ids,
+        vol.Optional("device_id"): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional("area_id"): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional("floor_id"): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional("label_id"): vol.All(cv.ensure_list, [cv.string]),
+    }
+)
+HISTORY_SCHEMA = vol.Schema(
+    {
+        vol.Optional(ATTR_SYNC_ID): cv.string,
+        vol.Optional("limit", default=HISTORY_LIMIT_DEFAULT): vol.All(
+            vol.Coerce(int), vol.Range(min=1, max=HISTORY_LIMIT_MAX)
+        ),
+        **ENTRY_SCHEMA,
+    }
+)
+
+
+@callback
+def async_get_entry(hass: HomeAssistant, call: ServiceCall) -> SpotifreakConfigEntry:
+    """The entry an action is for: the given one, or the only loaded one."""
+    if entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID):
+        entry: SpotifreakConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
+        if entry is None or entry.domain != DOMAIN:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="entry_not_found",
+                translation_placeholders={"entry_id": entry_id},
+            )
+        if entry.state is not ConfigEntryState.LOADED:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="entry_not_loaded",
+                translation_placeholders={"entry_id": entry_id},
+            )
+        return entry
+    loaded: list[SpotifreakConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
+    if len(loaded) != 1:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="no_entry" if not loaded else "entry_required",
+        )
+    return loaded[0]
+
+
+async def _async_refresh_playlist_cache(call: ServiceCall) -> ServiceResponse:
+    coordinator = async_get_entry(call.hass, call).runtime_data.coordinator
+    await coordinator.async_refresh_or_raise()
+    return {
+        "playlists": len(coordinator.data),
+        "api_calls": coordinator.last_refresh_calls,
+        "duration_ms": coordinator.last_refresh_duration_ms,
+    }
+
+
+async def _async_resolve_playlist(call: ServiceCall) -> ServiceResponse:
+    coordinator = async_get_entry(call.hass, call).runtime_data.coordinator
+    reference: str = call.data[ATTR_PLAYLIST]
+    try:
+        resolution = await coordinator.async_resolve(reference)
+    except SpotifyError as err:
+        raise spotify_error(err) from err
+    if resolution is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="playlist_not_found",
+            translation_placeholders={"playlist": reference},
+        )
+    age = coordinator.cache_age
+    result: dict[str, Any] = {
+        "playlist": resolution.record.as_dict(),
+        "source": resolution.source,
+        "cache_age_seconds": int(age.total_seconds()) if age is not None else None,
+        "ambiguous": resolution.ambiguous,
+        "candidates": [record.as_dict() for record in resolution.candidates],
+    }
+    return result
+
+
+def _sync_options(call: ServiceCall) -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in call.data.items()
+        if key not in (ATTR_CONFIG_ENTRY_ID, ATTR_SYNC_ID)
+    }
+
+
+async def _async_mirror_playlist(call: ServiceCall) -> ServiceResponse:
+    syncs = async_get_entry(call.hass, call).runtime_data.syncs
+    record = await syncs.async_run(
+        SYNC_TYPE_MIRROR, _sync_options(call), sync_id=call.data.get(ATTR_SYNC_ID)
+    )
+    return record.as_dict()
+
+
+async def _async_lastfm_top_tracks(call: ServiceCall) -> ServiceResponse:
+    syncs = async_get_entry(call.hass, call).runtime_data.syncs
+    record = await syncs.async_run(
+        SYNC_TYPE_LASTFM, _sync_options(call), sync_id=call.data.get(ATTR_SYNC_ID)
+    )
+    return record.as_dict()
+
+
+@callback
+def _configured_syncs(
+    hass: HomeAssistant, call: ServiceCall
+) -> list[tuple[SpotifreakConfigEntry, str]]:
+    """The (entry, subentry id) pairs a run_sync call names, by sync_id or by target."""
+    entries: list[SpotifreakConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
+    wanted: list[str] = []
+    if sync_id := call.data.get(ATTR_SYNC_ID):
+        wanted.append(sync_id)
+    referenced = async_extract_referenced_entity_ids(hass, call)
+    entity_registry = er.async_get(hass)
+    for entity_id in referenced.referenced | referenced.indirectly_referenced:
+        entity = entity_registry.async_get(entity_id)
+        if entity is not None and entity.platform == DOMAIN and entity.config_subentry_id:
+            wanted.append(entity.config_subentry_id)
+    device_registry = dr.async_get(hass)
+    for device_id in referenced.referenced_devices:
+        device = device_registry.async_get(device_id)
+        if device is not None:
+            wanted.extend(value for domain, value in device.identifiers if domain == DOMAIN)
+    found: list[tuple[SpotifreakConfigEntry, str]] = []
+    for sync in dict.fromkeys(wanted):
+        owner = next((entry for entry in entries if sync in entry.subentries), None)
+        if owner is not None:
+            found.append((owner, sync))
+    if not found:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="sync_not_found",
+            translation_placeholders={"sync_id": ", ".join(wanted) or "-"},
+        )
+    return found
+
+
+async def _async_run_sync(call: ServiceCall) -> ServiceResponse:
+    runs: list[RunRecord] = []
+    for entry, sync_id in _configured_syncs(call.hass, call):
+        runs.append(await entry.runtime_data.syncs.async_run_configured(sync_id))
+    return {"runs": [run.as_dict() for run in runs]}
+
+
+async def _async_get_run_history(call: ServiceCall) -> ServiceResponse:
+    syncs = async_get_entry(call.hass, call).runtime_data.syncs
+    runs = syncs.history.runs(call.data.get(ATTR_SYNC_ID), call.data["limit"])
+    return {"runs": [run.as_dict() for run in runs]}
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the actions (from `async_setup`, once)."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_REFRESH_PLAYLIST_CACHE,
+        _async_refresh_playlist_cache,
+        schema=REFRESH_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_RESOLVE_PLAYLIST,
+        _async_resolve_playlist,
+        schema=RESOLVE_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    for name, handler, schema in (
+        (SERVICE_MIRROR_PLAYLIST, _async_mirror_playlist, MIRROR_SCHEMA),
+        (SERVICE_LASTFM_TOP_TRACKS, _async_lastfm_top_tracks, LASTFM_SCHEMA),
+        (SERVICE_RUN_SYNC, _async_run_sync, RUN_SYNC_SCHEMA),
+    ):
+        hass.services.async_register(
+            DOMAIN, name, handler, schema=schema, supports_response=SupportsResponse.OPTIONAL
+        )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_RUN_HISTORY,
+        _async_get_run_history,
+        schema=HISTORY_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )

@@ -1,0 +1,315 @@
+"""Syncs inside Home Assistant: run contexts, run history, sync state, locks, events.
+
+The algorithms live in `core/` (`mirror.py`, `lastfm_sync.py`, run by `core/engine.py`); this module
+gives them what they need from Home Assistant and keeps what they leave behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+import hashlib
+import json
+import os
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.config_entries import SIGNAL_CONFIG_ENTRY_CHANGED, ConfigEntryChange
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_LASTFM_API_KEY,
+    CONF_LASTFM_USERNAME,
+    DEFAULT_LASTFM_API_URL,
+    DOMAIN,
+    ENV_LASTFM_API_URL,
+    EVENT_SYNC_FINISHED,
+    LOGGER,
+    STORAGE_VERSION,
+)
+from .core import lastfm_sync, mirror
+from .core.context import Resolution, SyncContext
+from .core.engine import REASON_LASTFM_AUTH, RunHistory, SyncAlgorithm, SyncInputError, execute_run
+from .core.lastfm import LastfmClient
+from .core.matching import MatchCache
+from .core.records import PlaylistRecord
+from .core.runs import RunRecord, RunStatus
+
+if TYPE_CHECKING:
+    from .api import SpotifyApi
+    from .coordinator import PlaylistCacheCoordinator
+    from .models import SpotifreakConfigEntry
+
+SYNC_TYPE_MIRROR: Final = mirror.SYNC_TYPE
+SYNC_TYPE_LASTFM: Final = lastfm_sync.SYNC_TYPE
+STORE_SAVE_DELAY: Final = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SyncType:
+    """How to run one kind of sync."""
+
+    algorithm: SyncAlgorithm[Any]
+    options: Callable[[Mapping[str, Any]], Any]
+
+
+SYNC_TYPES: Final[dict[str, SyncType]] = {
+    SYNC_TYPE_MIRROR: SyncType(mirror.run_mirror, mirror.MirrorOptions.from_dict),
+    SYNC_TYPE_LASTFM: SyncType(
+        lastfm_sync.run_lastfm_top_tracks, lastfm_sync.LastfmOptions.from_dict
+    ),
+}
+
+
+def signal_sync_finished(entry_id: str) -> str:
+    """Dispatcher signal sent after each run of an entry's syncs."""
+    return f"{DOMAIN}_{entry_id}_sync_finished"
+
+
+def lastfm_issue_id(entry_id: str) -> str:
+    """The repair issue raised while Last.fm refuses the entry's API key."""
+    return f"lastfm_auth_{entry_id}"
+
+
+def adhoc_sync_id(sync_type: str, options: Mapping[str, Any]) -> str:
+    """A stable id for an action run without `sync_id`: the same options share cursors."""
+    digest = hashlib.sha1(
+        json.dumps(dict(options), sort_keys=True, default=str).encode(), usedforsecurity=False
+    ).hexdigest()[:12]
+    return f"{sync_type}_{digest}"
+
+
+class _Directory:
+    """The coordinator as the syncs' `PlaylistDirectory`."""
+
+    def __init__(self, coordinator: PlaylistCacheCoordinator) -> None:
+        self._coordinator = coordinator
+
+    @property
+    def user_id(self) -> str:
+        return self._coordinator.user_id
+
+    async def resolve(self, reference: str) -> Resolution | None:
+        return await self._coordinator.async_resolve(reference)
+
+    def cached(self, playlist_id: str) -> PlaylistRecord | None:
+        return self._coordinator.cached(playlist_id)
+
+    def remember(self, record: PlaylistRecord) -> None:
+        self._coordinator.remember(record)
+
+
+class SyncManager:
+    """Runs an account's syncs and keeps their history and state in a Store."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SpotifreakConfigEntry,
+        api: SpotifyApi,
+        coordinator: PlaylistCacheCoordinator,
+    ) -> None:
+        self._hass = hass
+        self._entry = entry
+        self._api = api
+        self._coordinator = coordinator
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.syncs"
+        )
+        self.history = RunHistory()
+        self._states: dict[str, dict[str, Any]] = {}
+        self.match_cache = MatchCache()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._running: set[asyncio.Task[Any]] = set()
+
+    async def async_load(self) -> None:
+        """Load history, sync states and the match cache; start following subentry changes."""
+        try:
+            stored = await self._store.async_load() or {}
+            self.history = RunHistory.from_store(stored.get("history"))
+            self._states = {
+                str(key): dict(value) for key, value in (stored.get("states") or {}).items()
+            }
+            self.match_cache = MatchCache.from_store(stored.get("match_cache"))
+        except (HomeAssistantError, ValueError, KeyError, TypeError, AttributeError) as err:
+            LOGGER.warning("The stored sync history could not be read (%s); starting afresh", err)
+        self._entry.async_on_unload(
+            async_dispatcher_connect(self._hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._entry_changed)
+        )
+        self._entry.async_on_unload(
+            self._hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_stop)
+        )
+
+    @callback
+    def _data(self) -> dict[str, Any]:
+        return {
+            "history": self.history.to_store(),
+            "states": self._states,
+            "match_cache": self.match_cache.to_store(),
+        }
+
+    @callback
+    def _entry_changed(self, change: ConfigEntryChange, entry: Any) -> None:
+        """A configured sync was removed: forget its history and state."""
+        if entry.entry_id != self._entry.entry_id or change is not ConfigEntryChange.UPDATED:
+            return
+        gone = [
+            sync_id
+            for sync_id in self.history.sync_ids
+            if self.is_configured_id(sync_id) and sync_id not in entry.subentries
+        ]
+        for sync_id in gone:
+            self.history.remove(sync_id)
+            self._states.pop(sync_id, None)
+        if gone:
+            self._store.async_delay_save(self._data, STORE_SAVE_DELAY)
+
+    @staticmethod
+    def is_configured_id(sync_id: str) -> bool:
+        """Configured syncs are keyed by their subentry id; action runs by `<type>_<digest>`."""
+        return not any(sync_id.startswith(f"{kind}_") for kind in SYNC_TYPES)
+
+    def lock_for(self, playlist_id: str) -> asyncio.Lock:
+        """One lock per target playlist: runs touching the same playlist never interleave."""
+        return self._locks.setdefault(playlist_id, asyncio.Lock())
+
+    def _extras(self) -> dict[str, Any]:
+        options = self._entry.options
+        api_key = str(options.get(CONF_LASTFM_API_KEY) or "")
+        extras: dict[str, Any] = {
+            lastfm_sync.EXTRA_MATCH_CACHE: self.match_cache,
+            lastfm_sync.EXTRA_LASTFM_USERNAME: options.get(CONF_LASTFM_USERNAME) or None,
+        }
+        if api_key:
+            extras[lastfm_sync.EXTRA_LASTFM_CLIENT] = LastfmClient(
+                async_get_clientsession(self._hass),
+                api_key,
+                base_url=os.environ.get(ENV_LASTFM_API_URL, DEFAULT_LASTFM_API_URL),
+            )
+        return extras
+
+    async def async_run(
+        self, sync_type: str, options_data: Mapping[str, Any], *, sync_id: str | None = None
+    ) -> RunRecord:
+        """Run a sync once and return its record.
+
+        Raises `ServiceValidationError` for input the user can fix (nothing was written) and
+        `HomeAssistantError` when the run failed or was rate limited; partial runs return.
+        """
+        kind = SYNC_TYPES[sync_type]
+        sync_id = sync_id or adhoc_sync_id(sync_type, options_data)
+        fork = self._api.service.fork()
+        ctx = SyncContext(
+            spotify=self._api.runner(fork),
+            playlists=_Directory(self._coordinator),
+            now=dt_util.now,
+            calls=lambda: fork.counter.total,
+            target_lock=self.lock_for,
+            state=dict(self._states.get(sync_id, {})),
+            extras=self._extras(),
+        )
+
+        @callback
+        def finished(record: RunRecord) -> None:
+            self._states[sync_id] = ctx.state
+            self._store.async_delay_save(self._data, STORE_SAVE_DELAY)
+            self._track_lastfm_key(record)
+            self._hass.bus.async_fire(
+                EVENT_SYNC_FINISHED, {**record.as_dict(), "entry_id": self._entry.entry_id}
+            )
+            async_dispatcher_send(self._hass, signal_sync_finished(self._entry.entry_id))
+
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            record = await execute_run(
+                ctx,
+                kind.algorithm,
+                kind.options(options_data),
+                sync_id=sync_id,
+                sync_type=sync_type,
+                history=self.history,
+                on_finished=finished,
+            )
+        except SyncInputError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key=err.key,
+                translation_placeholders=err.placeholders,
+            ) from err
+        finally:
+            if task is not None:
+                self._running.discard(task)
+        if record.status in (RunStatus.FAILED, RunStatus.RATE_LIMITED):
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=f"sync_{record.status}",
+                translation_placeholders={
+                    "reason": record.reason or "",
+                    "error": record.error or "",
+                    "retry_after": str(record.retry_after or 0),
+                },
+            )
+        return record
+
+    @callback
+    def _track_lastfm_key(self, record: RunRecord) -> None:
+        """Last.fm refusing the API key (errors 10, 26) needs the user: a repair issue says so."""
+        if record.sync_type != SYNC_TYPE_LASTFM:
+            return
+        issue_id = lastfm_issue_id(self._entry.entry_id)
+        if record.reason == REASON_LASTFM_AUTH:
+            ir.async_create_issue(
+                self._hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="lastfm_auth",
+                translation_placeholders={"account": self._entry.title},
+            )
+        elif record.status is not RunStatus.FAILED:
+            ir.async_delete_issue(self._hass, DOMAIN, issue_id)
+
+    async def async_run_configured(self, subentry_id: str) -> RunRecord:
+        """Run a configured sync (a config subentry) by its id."""
+        subentry = self._entry.subentries.get(subentry_id)
+        if subentry is None or subentry.subentry_type not in SYNC_TYPES:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="sync_not_found",
+                translation_placeholders={"sync_id": subentry_id},
+            )
+        return await self.async_run(subentry.subentry_type, subentry.data, sync_id=subentry_id)
+
+    def last_run(self, sync_id: str) -> RunRecord | None:
+        """The newest finished run of a sync."""
+        return self.history.last(sync_id)
+
+    async def _async_stop(self, _event: Event) -> None:
+        await self.async_shutdown()
+
+    async def async_shutdown(self) -> None:
+        """Home Assistant stops or the entry unloads: interrupt running syncs, save everything.
+
+        An interrupted run is recorded as failed (`interrupted`), never left as running.
+        """
+        running = [task for task in self._running if not task.done()]
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+        await self._store.async_save(self._data())
+
+
+async def async_remove_sync_store(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete an entry's run history and sync state."""
+    await Store[dict[str, Any]](hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.syncs").async_remove()

@@ -1,0 +1,71 @@
+"""Small helpers shared by the Home Assistant tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.spotifreak.const import DOMAIN
+from tests.emulator import Emulator
+
+NEWEST_HA = "2026.2.3"  # the environment snapshots and generated translations are recorded in
+
+
+def entity_id(
+    hass: HomeAssistant, entry: MockConfigEntry, key: str, platform: str = "sensor"
+) -> str:
+    """The entity id of an account entity, found through the registry by unique id."""
+    registry = er.async_get(hass)
+    found = registry.async_get_entity_id(platform, DOMAIN, f"{entry.unique_id}_{key}")
+    assert found is not None, f"no {platform} entity with key {key}"
+    return found
+
+
+def cache_state(
+    hass: HomeAssistant, entry: MockConfigEntry, key: str, platform: str = "sensor"
+) -> str:
+    """The state of an account entity."""
+    state = hass.states.get(entity_id(hass, entry, key, platform))
+    assert state is not None
+    return state.state
+
+
+def stored_cache(
+    hass_storage: dict[str, Any],
+    entry: MockConfigEntry,
+    emulator: Emulator,
+    *,
+    age: timedelta,
+    playlists: int,
+) -> list[dict[str, Any]]:
+    """Put a stored cache of `playlists` records, `age` old, where the coordinator loads it."""
+    records = [
+        {
+            "id": f"stored{index:016d}",
+            "uri": f"spotify:playlist:stored{index:016d}",
+            "name": f"Stored {index}",
+            "owner": emulator.library.user_id,
+            "collaborative": False,
+            "public": True,
+            "snapshot_id": "c3RvcmVk",
+            "tracks_total": index,
+        }
+        for index in range(playlists)
+    ]
+    key = f"{DOMAIN}.{entry.entry_id}.cache"
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": key,
+        "data": {
+            "user_id": emulator.library.user_id,
+            "last_refreshed": (dt_util.utcnow() - age).isoformat(),
+            "playlists": records,
+        },
+    }
+    return records

@@ -1,0 +1,246 @@
+"""The playlist cache coordinator against the emulator: paging economy, filters, failures, freshness."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+import json
+from math import ceil
+from pathlib import Path
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+
+from custom_components.spotifreak.const import (
+    CONF_EXPORT_PATH,
+    CONF_INCLUDE_COLLABORATIVE,
+    CONF_INCLUDE_PRIVATE,
+    CONF_INCLUDE_PUBLIC,
+    CONF_OWNERS,
+    DOMAIN,
+    EVENT_CACHE_REFRESHED,
+)
+from custom_components.spotifreak.coordinator import stale_issue_id
+from custom_components.spotifreak.core.references import name_key
+from tests.emulator import Emulator, Fault, Library
+
+from .helpers import cache_state
+
+
+@pytest.mark.parametrize("count", [0, 1, 50, 51, 1234])
+async def test_refresh_pages_with_limit_50(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    count: int,
+) -> None:
+    """P playlists cost exactly max(1, ⌈P/50⌉) list calls, and all of them are cached."""
+    library = Library.empty(user_id=emulator.library.user_id)
+    for index in range(count):
+        library.create_playlist(f"Playlist {index}")
+    emulator.library = library
+    entry = await setup_entry()
+    assert emulator.count("GET", "/v1/me/playlists") == max(1, ceil(count / 50))
+    assert all(
+        record.query.get("limit") in ("50", ["50"])
+        for record in emulator.requests
+        if record.path == "/v1/me/playlists"
+    )
+    assert cache_state(hass, entry, "playlist_count") == str(count)
+    assert len(entry.runtime_data.coordinator.data) == count
+
+
+async def test_null_entries_duplicates_unicode_followed(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """Every non-null entry of the generated library is cached, odd names included."""
+    cache = init_integration.runtime_data.coordinator.data
+    listed = [item for item in emulator.library.me_playlists if item is not None]
+    assert None in emulator.library.me_playlists  # the library does contain a literal null
+    assert len(cache) == len({playlist.id for playlist in listed})
+    names = [record.name for record in cache.records.values()]
+    assert len(names) > len(set(names))  # duplicate names are all kept
+    assert any(not name.isascii() for name in names)
+    assert any(record.owner != emulator.library.user_id for record in cache.records.values())
+    assert any(record.collaborative for record in cache.records.values())
+
+
+@pytest.mark.parametrize(
+    ("entry_options", "keep"),
+    [
+        ({CONF_INCLUDE_PUBLIC: False}, lambda p, me: p.collaborative or not p.public),
+        ({CONF_INCLUDE_PRIVATE: False}, lambda p, me: p.collaborative or bool(p.public)),
+        ({CONF_INCLUDE_COLLABORATIVE: False}, lambda p, me: not p.collaborative),
+        ({CONF_OWNERS: ["self"]}, lambda p, me: p.owner_id == me),
+        ({CONF_OWNERS: ["spotify"]}, lambda p, me: p.owner_id == "spotify"),
+    ],
+)
+async def test_filters(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    keep: Callable[[Any, str], bool],
+) -> None:
+    """Each filter option keeps exactly the playlists it describes."""
+    entry = await setup_entry()
+    me = emulator.library.user_id
+    expected = {
+        playlist.id
+        for playlist in emulator.library.me_playlists
+        if playlist is not None and keep(playlist, me)
+    }
+    assert expected  # the library has such playlists: the test can fail
+    assert set(entry.runtime_data.coordinator.data.records) == expected
+
+
+async def test_rate_limited_refresh_keeps_data_and_waits(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A 429 keeps the cache and entity values; no call before Retry-After has passed."""
+    entry = init_integration
+    coordinator = entry.runtime_data.coordinator
+    count_before = cache_state(hass, entry, "playlist_count")
+    emulator.inject(Fault(status=429, retry_after=600, path="/v1/me/playlists", times=1))
+    emulator.reset_log()
+
+    await coordinator.async_refresh()
+    assert emulator.spotify_calls == 1
+    assert not coordinator.last_update_success
+    assert cache_state(hass, entry, "playlist_count") == count_before
+
+    # Neither the schedule nor a user's refresh calls Spotify before Retry-After.
+    for _ in range(5):
+        freezer.tick(timedelta(minutes=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    with pytest.raises(HomeAssistantError) as raised:
+        await coordinator.async_refresh_or_raise()
+    assert raised.value.translation_key == "rate_limited"
+    assert emulator.spotify_calls == 1
+
+    freezer.tick(timedelta(minutes=6))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.spotify_calls > 1
+    assert coordinator.last_update_success
+
+
+async def test_401_mid_refresh_recovers(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """Spotify refusing the token mid-refresh: one token refresh, the refresh succeeds."""
+    coordinator = init_integration.runtime_data.coordinator
+    emulator.inject(Fault(status=401, path="/v1/me/playlists", times=1))
+    emulator.reset_log()
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    assert emulator.count("POST", "/api/token") == 1
+
+
+async def test_stale_sensor_and_repair_issue(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Older than stale_after → binary sensor on and a repair issue; a good refresh clears both."""
+    entry = init_integration
+    assert cache_state(hass, entry, "cache_stale", "binary_sensor") == "off"
+    emulator.inject(Fault(status=503, path="/v1/me/playlists", times=None))
+    for _ in range(62):
+        freezer.tick(timedelta(minutes=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert cache_state(hass, entry, "cache_stale", "binary_sensor") == "on"
+    assert float(cache_state(hass, entry, "cache_age")) >= 60
+    issue = issue_registry.async_get_issue(DOMAIN, stale_issue_id(entry.entry_id))
+    assert issue is not None
+    assert issue.translation_key == "cache_stale"
+
+    emulator.clear_faults()
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert cache_state(hass, entry, "cache_stale", "binary_sensor") == "off"
+    assert issue_registry.async_get_issue(DOMAIN, stale_issue_id(entry.entry_id)) is None
+
+
+async def test_cache_age_ticks_without_calls(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Cache age advances every minute with no API call."""
+    emulator.reset_log()
+    assert float(cache_state(hass, init_integration, "cache_age")) < 1
+    for _ in range(5):
+        freezer.tick(timedelta(minutes=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert 4 <= float(cache_state(hass, init_integration, "cache_age")) <= 5
+    assert emulator.spotify_calls == 0
+
+
+async def test_refreshed_event_reports_changes(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """The event lists added, removed and changed (moved snapshot) playlists."""
+    events = async_capture_events(hass, EVENT_CACHE_REFRESHED)
+    library = emulator.library
+    owned = [p for p in library.me_playlists if p is not None and p.owner_id == library.user_id]
+    changed, removed = owned[0], owned[1]
+    library.add_items(changed.id, [library.catalogue[0].uri])
+    library.delete_playlist(removed.id)
+    added = library.create_playlist("Brand new")
+    await init_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert len(events) == 1
+    data = events[0].data
+    assert data["entry_id"] == init_integration.entry_id
+    assert [item["id"] for item in data["added"]] == [added.id]
+    assert [item["id"] for item in data["removed"]] == [removed.id]
+    assert [item["id"] for item in data["changed"]] == [changed.id]
+
+
+@pytest.mark.parametrize("entry_options", [{CONF_EXPORT_PATH: "spotifreak/playlist-cache.json"}])
+async def test_export_file_matches_seed_format(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+) -> None:
+    """export_path gets the seed's JSON: last_refreshed and records keyed by name and URI."""
+    entry = await setup_entry()
+    path = hass.config.path("spotifreak/playlist-cache.json")
+    data = await hass.async_add_executor_job(
+        lambda: json.loads(Path(path).read_text(encoding="utf-8"))
+    )
+    cache = entry.runtime_data.coordinator.data
+    assert data["last_refreshed"].endswith("Z")
+    for record in cache.records.values():
+        assert data["playlists"][record.uri]["id"] == record.id
+        key = name_key(record.name)
+        assert name_key(data["playlists"][key]["name"]) == key
+    assert set(data["playlists"][next(iter(cache.records.values())).uri]) == {
+        "id",
+        "uri",
+        "name",
+        "owner",
+        "collaborative",
+        "public",
+        "snapshot_id",
+        "tracks_total",
+    }

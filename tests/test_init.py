@@ -1,0 +1,218 @@
+"""Setting an account up and down: start-up economy, stored cache, token failures."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+import logging
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.spotifreak.const import DOMAIN
+from tests.emulator import Emulator, Fault
+
+from .helpers import cache_state, stored_cache
+
+
+async def test_setup_and_unload(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    """An entry loads, reads the playlists once, and unloads cleanly."""
+    entry = init_integration
+    assert entry.state is ConfigEntryState.LOADED
+    assert len(entry.runtime_data.coordinator.data) > 0
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_fresh_stored_cache_makes_no_call(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A cache fresher than the interval is served as stored; the refresh comes when it is due."""
+    stored_cache(hass_storage, config_entry, emulator, age=timedelta(minutes=10), playlists=3)
+    await setup_entry()
+    assert emulator.spotify_calls == 0
+    assert cache_state(hass, config_entry, "playlist_count") == "3"
+
+    freezer.tick(timedelta(minutes=19))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.spotify_calls == 0
+
+    freezer.tick(timedelta(minutes=2))  # 31 minutes old: due
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.count("GET", "/v1/me/playlists") >= 1
+    expected = sum(1 for item in emulator.library.me_playlists if item is not None)
+    assert cache_state(hass, config_entry, "playlist_count") == str(expected)
+
+
+async def test_old_stored_cache_refreshes_at_start(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    emulator: Emulator,
+) -> None:
+    """A cache older than the interval is refreshed during setup."""
+    stored_cache(hass_storage, config_entry, emulator, age=timedelta(minutes=45), playlists=3)
+    await setup_entry()
+    assert emulator.count("GET", "/v1/me/playlists") >= 1
+    assert cache_state(hass, config_entry, "playlist_count") != "3"
+
+
+async def test_stored_cache_served_when_spotify_is_down_at_start(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    emulator: Emulator,
+) -> None:
+    """An old stored cache still loads the entry when Spotify fails; the data stays visible."""
+    stored_cache(hass_storage, config_entry, emulator, age=timedelta(minutes=45), playlists=4)
+    emulator.inject(Fault(status=503, path="/v1/me/playlists", times=None))
+    entry = await setup_entry()
+    assert entry.state is ConfigEntryState.LOADED
+    assert cache_state(hass, config_entry, "playlist_count") == "4"
+
+
+async def test_no_cache_and_spotify_down_retries_setup(
+    hass: HomeAssistant,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    emulator: Emulator,
+) -> None:
+    """Without any cache a failing first refresh means "not ready": Home Assistant retries."""
+    emulator.inject(Fault(status=500, path="/v1/me/playlists", times=None))
+    entry = await setup_entry()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_corrupt_store_starts_empty(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    emulator: Emulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A stored cache that cannot be read is a warning, never a crash."""
+    hass_storage[f"{DOMAIN}.{config_entry.entry_id}.cache"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.{config_entry.entry_id}.cache",
+        "data": {"user_id": emulator.library.user_id, "playlists": [{"no": "id"}]},
+    }
+    with caplog.at_level(logging.WARNING):
+        entry = await setup_entry()
+    assert entry.state is ConfigEntryState.LOADED
+    assert "could not be read" in caplog.text
+    assert emulator.count("GET", "/v1/me/playlists") >= 1
+
+
+async def test_expired_refresh_token_starts_reauth(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    emulator: Emulator,
+) -> None:
+    """invalid_grant (refresh token expired after six months) → ConfigEntryAuthFailed → reauth."""
+    token = dict(config_entry.data["token"])
+    token["expires_at"] = dt_util.utcnow().timestamp() - 60
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, data={**config_entry.data, "token": token})
+    emulator.expire_refresh_tokens()
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert emulator.spotify_calls == 0
+
+
+async def test_token_endpoint_down_is_not_ready(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    setup_credentials: None,
+    emulator: Emulator,
+) -> None:
+    """A token endpoint answering 5xx is transient: setup is retried, no reauth."""
+    token = dict(config_entry.data["token"])
+    token["expires_at"] = dt_util.utcnow().timestamp() - 60
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, data={**config_entry.data, "token": token})
+    emulator.inject(Fault(status=503, method="POST", path="/api/token", times=None))
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+async def test_expired_access_token_is_refreshed(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    emulator: Emulator,
+) -> None:
+    """An access token past its expiry is refreshed before the first call."""
+    token = dict(config_entry.data["token"])
+    token["expires_at"] = dt_util.utcnow().timestamp() - 60
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, data={**config_entry.data, "token": token})
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert emulator.count("POST", "/api/token") == 1
+    assert config_entry.data["token"]["access_token"] != token["access_token"]
+
+
+async def test_remove_entry_deletes_store(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    init_integration: MockConfigEntry,
+) -> None:
+    """Removing the account deletes its stored cache."""
+    entry = init_integration
+    key = f"{DOMAIN}.{entry.entry_id}.cache"
+    await hass.async_block_till_done()
+    await entry.runtime_data.coordinator.async_shutdown()
+    assert key in hass_storage
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
+
+
+async def test_rate_limited_first_refresh_waits_across_setup_retries(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    emulator: Emulator,
+) -> None:
+    """A 429 at the very first refresh: setup is retried, but Spotify is not called before Retry-After."""
+    emulator.inject(Fault(status=429, retry_after=120, path="/v1/me/playlists", times=1))
+    entry = await setup_entry()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert emulator.spotify_calls == 1
+
+    for _ in range(6):  # Home Assistant retries setup after a few seconds, again and again
+        freezer.tick(timedelta(seconds=15))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.spotify_calls == 1
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+    freezer.tick(timedelta(minutes=3))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.state is ConfigEntryState.LOADED
+    assert emulator.spotify_calls >= 2

@@ -1,0 +1,423 @@
+"""Syncs inside Home Assistant: configured syncs (subentries), actions, run records, events."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.spotifreak.const import (
+    CONF_LASTFM_API_KEY,
+    CONF_LASTFM_USERNAME,
+    DOMAIN,
+    EVENT_SYNC_FINISHED,
+)
+from custom_components.spotifreak.syncs import lastfm_issue_id
+from tests.emulator import Emulator, Fault
+from tests.emulator.library import LASTFM_API_KEY, LASTFM_SUSPENDED_API_KEY
+
+
+async def _call(hass: HomeAssistant, action: str, data: dict[str, Any]) -> dict[str, Any]:
+    response = await hass.services.async_call(
+        DOMAIN, action, data, blocking=True, return_response=True
+    )
+    assert response is not None
+    return dict(response)
+
+
+def _sync_entity(hass: HomeAssistant, subentry_id: str, key: str, platform: str = "sensor") -> str:
+    entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{subentry_id}_{key}")
+    assert entity_id is not None, key
+    return entity_id
+
+
+async def _add_mirror(hass: HomeAssistant, entry: MockConfigEntry, **data: Any) -> str:
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "playlist_mirror"), context={"source": "user"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            "name": data.pop("name", "Monthly archive"),
+            "source": "liked_songs",
+            "targets": ["%b%y"],
+            "create_missing": True,
+            "public": False,
+            "deduplicate": True,
+            "only_new": True,
+            **data,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    return next(
+        subentry_id
+        for subentry_id, subentry in entry.subentries.items()
+        if subentry.title == result["title"]
+    )
+
+
+async def test_liked_songs_into_monthly_archive(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """mirror_playlist: liked songs into "%b%y", created on the fly; a re-run is up to date."""
+    library = emulator.library
+    events = async_capture_events(hass, EVENT_SYNC_FINISHED)
+    record = await _call(
+        hass,
+        "mirror_playlist",
+        {"source": "liked_songs", "targets": ["%b%y"], "max_tracks": 30},
+    )
+    name = dt_util.now().strftime("%b%y")
+    created = library.playlists_named(name)
+    assert len(created) == 1
+    newest = [library.item(saved.uri) for saved in reversed(library.liked[:30])]
+    expected = [
+        item.uri for item in newest if item is not None and getattr(item, "is_playable", True)
+    ]
+    assert library.playlist_uris(created[0].id) == expected
+    assert record["status"] == "success"
+    assert record["added"] == len(expected)
+    assert record["api_calls"] > 0
+    assert events[-1].data["run_id"] == record["run_id"]
+    assert events[-1].data["entry_id"] == init_integration.entry_id
+
+    emulator.reset_log()
+    again = await _call(
+        hass, "mirror_playlist", {"source": "liked_songs", "targets": ["%b%y"], "max_tracks": 30}
+    )
+    assert again["status"] == "up_to_date"
+    assert emulator.spotify_calls == again["api_calls"] == 1
+    history = await _call(hass, "get_run_history", {"limit": 5})
+    assert [run["run_id"] for run in history["runs"]] == [again["run_id"], record["run_id"]]
+
+
+async def test_playlist_source_unchanged_costs_nothing(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """A playlist source whose cached snapshot has not moved: up_to_date with zero calls."""
+    library = emulator.library
+    source = library.create_playlist("Source mix", items=[t.uri for t in library.catalogue[:12]])
+    target = library.create_playlist("Mirror of source mix")
+    await init_integration.runtime_data.coordinator.async_refresh()
+    data = {"source": "Source mix", "targets": ["Mirror of source mix"], "sync_id": "mix"}
+    first = await _call(hass, "mirror_playlist", data)
+    assert first["status"] == "success"
+    assert library.playlist_uris(target.id) == library.playlist_uris(source.id)
+
+    emulator.reset_log()
+    second = await _call(hass, "mirror_playlist", data)
+    assert second["status"] == "up_to_date"
+    assert second["api_calls"] == 0
+    assert emulator.spotify_calls == 0
+
+
+async def test_input_errors_are_translated_and_write_nothing(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """Unknown source, target = source, empty targets, invalid pattern: nothing written."""
+    library = emulator.library
+    mine = library.create_playlist("Mine")
+    await init_integration.runtime_data.coordinator.async_refresh()
+    cases = [
+        ({"source": "No such playlist anywhere", "targets": ["Mine"]}, "unknown_source"),
+        ({"source": "Mine", "targets": [mine.uri]}, "target_is_source"),
+        ({"source": "liked_songs", "targets": []}, "no_targets"),
+        ({"source": "liked_songs", "targets": ["${nonsense}"]}, "invalid_pattern"),
+    ]
+    changes = len(library.changes)
+    for data, key in cases:
+        with pytest.raises(ServiceValidationError) as raised:
+            await _call(hass, "mirror_playlist", data)
+        assert raised.value.translation_key == key
+    assert len(library.changes) == changes
+
+
+async def test_spotify_failure_is_a_translated_error(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """A 5xx on every write: the action raises; the run record says failed."""
+    emulator.inject(Fault(status=503, method="POST", path="/v1/playlists/*", times=None))
+    emulator.library.create_playlist("Target A")
+    await init_integration.runtime_data.coordinator.async_refresh()
+    with pytest.raises(HomeAssistantError) as raised:
+        await _call(hass, "mirror_playlist", {"source": "liked_songs", "targets": ["Target A"]})
+    assert raised.value.translation_key == "sync_failed"
+    history = await _call(hass, "get_run_history", {})
+    assert history["runs"][0]["status"] == "failed"
+
+
+async def test_rate_limited_run(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """A 429 stops the run: rate_limited with retry_after, and the account waits."""
+    emulator.inject(Fault(status=429, retry_after=90, path="/v1/me/tracks"))
+    with pytest.raises(HomeAssistantError) as raised:
+        await _call(hass, "mirror_playlist", {"source": "liked_songs", "targets": ["%b%y"]})
+    assert raised.value.translation_key == "sync_rate_limited"
+    run = (await _call(hass, "get_run_history", {}))["runs"][0]
+    assert run["status"] == "rate_limited"
+    assert run["retry_after"] == 90
+    emulator.reset_log()
+    with pytest.raises(HomeAssistantError):
+        await _call(hass, "mirror_playlist", {"source": "liked_songs", "targets": ["%b%y"]})
+    assert emulator.spotify_calls == 0
+
+
+async def test_configured_sync_lifecycle(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Add a sync: its device and entities appear; Run works; reconfigure; remove cleans up."""
+    entry = init_integration
+    sync_id = await _add_mirror(hass, entry, max_tracks=20)
+    device = device_registry.async_get_device(identifiers={(DOMAIN, sync_id)})
+    assert device is not None
+    assert device.name == "Monthly archive"
+    result_id = _sync_entity(hass, sync_id, "last_result")
+    assert hass.states.get(result_id).state == "unknown"  # type: ignore[union-attr]
+
+    await hass.services.async_call(
+        "button",
+        "press",
+        {"entity_id": _sync_entity(hass, sync_id, "run", "button")},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(result_id).state == "success"  # type: ignore[union-attr]
+    assert int(hass.states.get(_sync_entity(hass, sync_id, "tracks_added")).state) > 0  # type: ignore[union-attr]
+    assert hass.states.get(_sync_entity(hass, sync_id, "last_run")).state not in (
+        "unknown",
+        "unavailable",
+    )  # type: ignore[union-attr]
+
+    by_id = await _call(hass, "run_sync", {"sync_id": sync_id})
+    by_entity = await _call(hass, "run_sync", {"entity_id": result_id})
+    by_device = await _call(hass, "run_sync", {"device_id": device.id})
+    for response in (by_id, by_entity, by_device):
+        assert [run["sync_id"] for run in response["runs"]] == [sync_id]
+        assert response["runs"][0]["status"] == "up_to_date"
+
+    subentry = entry.subentries[sync_id]
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "playlist_mirror"),
+        context={"source": "reconfigure", "subentry_id": sync_id},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**subentry.data, "name": "Archive", "max_tracks": 5}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.subentries[sync_id].data["max_tracks"] == 5
+
+    assert hass.config_entries.async_remove_subentry(entry, sync_id)
+    await hass.async_block_till_done()
+    assert device_registry.async_get_device(identifiers={(DOMAIN, sync_id)}) is None
+    assert entity_registry.async_get(result_id) is None
+    assert not (await _call(hass, "get_run_history", {"sync_id": sync_id}))["runs"]
+    with pytest.raises(ServiceValidationError):
+        await _call(hass, "run_sync", {"sync_id": sync_id})
+
+
+async def test_subentry_flow_validation(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The mirror form refuses empty targets, bad patterns and target = source."""
+    for targets, source, error in (
+        ([], "liked_songs", "no_targets"),
+        (["${bogus}"], "liked_songs", "invalid_pattern"),
+        (["My list"], "my list", "target_is_source"),
+    ):
+        result = await hass.config_entries.subentries.async_init(
+            (init_integration.entry_id, "playlist_mirror"), context={"source": "user"}
+        )
+        result = await hass.config_entries.subentries.async_configure(
+            result["flow_id"],
+            {
+                "name": "x",
+                "source": source,
+                "targets": targets,
+                "create_missing": True,
+                "public": False,
+                "deduplicate": True,
+                "only_new": True,
+            },
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {"targets": error}
+
+
+async def test_interrupted_run_is_recorded(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """Unloading while a sync runs records it as failed (interrupted), never as running."""
+    emulator.inject(Fault(delay=2.0, path="/v1/me/tracks", times=None))
+    syncs = init_integration.runtime_data.syncs
+    task = hass.async_create_task(
+        _call(hass, "mirror_playlist", {"source": "liked_songs", "targets": ["%b%y"]})
+    )
+    await asyncio.sleep(0.2)
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    runs = syncs.history.runs()
+    assert runs[0].status == "failed"
+    assert runs[0].reason == "interrupted"
+
+
+@pytest.mark.parametrize("entry_options", [{CONF_LASTFM_API_KEY: LASTFM_API_KEY}])
+async def test_lastfm_top_tracks_action(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """The action fills a new playlist with the matched top tracks, in rank order."""
+    user = emulator.library.lastfm_users[0]
+    record = await _call(
+        hass,
+        "lastfm_top_tracks",
+        {"playlist": "Weekly top", "username": user, "period": "7day", "limit": 10},
+    )
+    assert record["status"] == "success"
+    playlist = emulator.library.playlists_named("Weekly top")[0]
+    uris = emulator.library.playlist_uris(playlist.id)
+    assert len(uris) == record["added"] > 0
+    assert len(uris) + len(record["unmatched"]) <= 10
+
+    emulator.reset_log()
+    again = await _call(
+        hass,
+        "lastfm_top_tracks",
+        {"playlist": "Weekly top", "username": user, "period": "7day", "limit": 10},
+    )
+    assert again["status"] == "unchanged"
+    assert emulator.count("GET", "/v1/search") == 0
+
+
+async def test_lastfm_not_configured(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Without an API key the action is a validation error."""
+    with pytest.raises(ServiceValidationError) as raised:
+        await _call(hass, "lastfm_top_tracks", {"playlist": "x", "username": "someone"})
+    assert raised.value.translation_key == "lastfm_not_configured"
+
+
+@pytest.mark.parametrize(
+    "entry_options", [{CONF_LASTFM_API_KEY: LASTFM_SUSPENDED_API_KEY, CONF_LASTFM_USERNAME: "x"}]
+)
+async def test_lastfm_suspended_key_raises_repair(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Error 26 (suspended key) → a repair issue explaining what to do, and an error."""
+    user = emulator.library.lastfm_users[0]
+    with pytest.raises(HomeAssistantError):
+        await _call(hass, "lastfm_top_tracks", {"playlist": "Weekly", "username": user})
+    issue = issue_registry.async_get_issue(DOMAIN, lastfm_issue_id(init_integration.entry_id))
+    assert issue is not None
+
+
+@pytest.mark.parametrize(
+    ("api_key", "username", "errors"),
+    [
+        ("wrong-key", "", {CONF_LASTFM_API_KEY: "lastfm_invalid_key"}),
+        (LASTFM_API_KEY, "nobody_by_that_name", {CONF_LASTFM_USERNAME: "lastfm_user_not_found"}),
+        ("", "someone", {CONF_LASTFM_USERNAME: "lastfm_key_required"}),
+    ],
+)
+async def test_options_lastfm_validation(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    api_key: str,
+    username: str,
+    errors: dict[str, str],
+) -> None:
+    """A wrong Last.fm key or user is shown in the form and not saved."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"refresh_interval": 30, CONF_LASTFM_API_KEY: api_key, CONF_LASTFM_USERNAME: username},
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    assert CONF_LASTFM_API_KEY not in init_integration.options
+
+
+async def test_options_lastfm_saved(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """A good key and user are saved; the subentry flow then accepts a Last.fm sync."""
+    user = emulator.library.lastfm_users[0]
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"refresh_interval": 30, CONF_LASTFM_API_KEY: LASTFM_API_KEY, CONF_LASTFM_USERNAME: user},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert init_integration.options[CONF_LASTFM_USERNAME] == user
+    result = await hass.config_entries.subentries.async_init(
+        (init_integration.entry_id, "lastfm_top_tracks"), context={"source": "user"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            "name": "Weekly Last.fm",
+            "playlist": "Last.fm weekly",
+            "period": "7day",
+            "limit": 10,
+            "mode": "replace",
+            "create_missing": True,
+            "public": False,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_stored_subentry_has_entities_at_start(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    config_entry: MockConfigEntry,
+    setup_entry: Any,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A configured sync that existed before start-up gets its entities during setup."""
+    config_entry.subentries = {}  # type: ignore[misc]
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=config_entry.title,
+        unique_id=config_entry.unique_id,
+        data=dict(config_entry.data),
+        subentries_data=[
+            ConfigSubentryData(
+                data={"source": "liked_songs", "targets": ["Archive"]},
+                subentry_type="playlist_mirror",
+                title="Archive",
+                unique_id=None,
+            )
+        ],
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    (sync_id,) = entry.subentries
+    assert hass.states.get(_sync_entity(hass, sync_id, "run", "button")) is not None
