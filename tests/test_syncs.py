@@ -421,3 +421,86 @@ async def test_stored_subentry_has_entities_at_start(
     await hass.async_block_till_done()
     (sync_id,) = entry.subentries
     assert hass.states.get(_sync_entity(hass, sync_id, "run", "button")) is not None
+
+
+async def test_options_lastfm_key_without_user_and_lastfm_down(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """A key alone is checked and saved; Last.fm being down is a form error."""
+    emulator.inject(Fault(status=503, path="/2.0/*", times=None))
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"refresh_interval": 30, CONF_LASTFM_API_KEY: LASTFM_API_KEY}
+    )
+    assert result["errors"] == {"base": "lastfm_cannot_connect"}
+    emulator.clear_faults()
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"refresh_interval": 30, CONF_LASTFM_API_KEY: LASTFM_API_KEY}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options[CONF_LASTFM_API_KEY] == LASTFM_API_KEY
+
+
+@pytest.mark.parametrize(
+    ("entry_options", "data", "errors"),
+    [
+        ({}, {"playlist": "Weekly"}, {"base": "lastfm_not_configured"}),
+        (
+            {CONF_LASTFM_API_KEY: LASTFM_API_KEY},
+            {"playlist": "Weekly"},
+            {"username": "lastfm_username_required"},
+        ),
+        ({CONF_LASTFM_API_KEY: LASTFM_API_KEY}, {"playlist": "  "}, {"playlist": "required"}),
+        (
+            {CONF_LASTFM_API_KEY: LASTFM_API_KEY},
+            {"playlist": "Top ${bogus}"},
+            {"playlist": "invalid_pattern"},
+        ),
+    ],
+)
+async def test_lastfm_subentry_validation(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    data: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    """The Last.fm sync form needs Last.fm configured, a user, and a usable playlist."""
+    result = await hass.config_entries.subentries.async_init(
+        (init_integration.entry_id, "lastfm_top_tracks"), context={"source": "user"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            "name": "Weekly",
+            "period": "7day",
+            "limit": 10,
+            "mode": "replace",
+            "create_missing": True,
+            "public": False,
+            **data,
+        },
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+
+
+async def test_mirror_subentry_requires_source(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """An empty source is refused."""
+    result = await hass.config_entries.subentries.async_init(
+        (init_integration.entry_id, "playlist_mirror"), context={"source": "user"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            "name": "x",
+            "source": " ",
+            "targets": ["A"],
+            "create_missing": True,
+            "public": False,
+            "deduplicate": True,
+            "only_new": True,
+        },
+    )
+    assert result["errors"] == {"source": "required"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import ClientError, ClientResponseError
 
@@ -25,6 +25,8 @@ from .const import DOMAIN, LOGGER
 from .core.context import SpotifyRunner
 from .core.errors import SpotifyAuthError, SpotifyRateLimitError, SpotifyUnavailableError
 from .core.spotify import SpotifyService
+
+T = TypeVar("T")
 
 REAUTH_ERRORS: tuple[type[Exception], ...]
 try:  # Home Assistant 2026.3+: typed token-request errors (subclasses of ClientResponseError).
@@ -102,7 +104,7 @@ class SpotifyApi:
             raise token_error(err) from err
         return str(self._session.token[CONF_ACCESS_TOKEN])
 
-    async def async_run[T](
+    async def async_run(
         self, job: Callable[[SpotifyService], T], *, service: SpotifyService | None = None
     ) -> T:
         """Run `job(service)` in the executor with a valid token (see the module docstring)."""
@@ -133,5 +135,5 @@ class _BoundRunner:
         self._api = api
         self._service = service
 
-    def __call__[T](self, job: Callable[[SpotifyService], T]) -> Awaitable[T]:
+    def __call__(self, job: Callable[[SpotifyService], T]) -> Awaitable[T]:
         return self._api.async_run(job, service=self._service)

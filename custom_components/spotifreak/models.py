@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from homeassistant.config_entries import ConfigEntry
 
@@ -20,4 +21,4 @@ class SpotifreakData:
     syncs: SyncManager
 
 
-type SpotifreakConfigEntry = ConfigEntry[SpotifreakData]
+SpotifreakConfigEntry: TypeAlias = ConfigEntry[SpotifreakData]

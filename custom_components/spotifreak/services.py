@@ -20,7 +20,6 @@ from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
 )
-from homeassistant.helpers.service import async_extract_referenced_entity_ids
 
 from .const import ATTR_CONFIG_ENTRY_ID, ATTR_PLAYLIST, DOMAIN
 from .coordinator import spotify_error
@@ -77,11 +76,8 @@ LASTFM_SCHEMA = vol.Schema(
 RUN_SYNC_SCHEMA = vol.Schema(
     {
         vol.Optional(ATTR_SYNC_ID): cv.string,
-        vol.Optional("entity_id"): cv.comp_entity_ids,
+        vol.Optional("entity_id"): cv.entity_ids,
         vol.Optional("device_id"): vol.All(cv.ensure_list, [cv.string]),
-        vol.Optional("area_id"): vol.All(cv.ensure_list, [cv.string]),
-        vol.Optional("floor_id"): vol.All(cv.ensure_list, [cv.string]),
-        vol.Optional("label_id"): vol.All(cv.ensure_list, [cv.string]),
     }
 )
 HISTORY_SCHEMA = vol.Schema(
@@ -184,19 +180,22 @@ async def _async_lastfm_top_tracks(call: ServiceCall) -> ServiceResponse:
 def _configured_syncs(
     hass: HomeAssistant, call: ServiceCall
 ) -> list[tuple[SpotifreakConfigEntry, str]]:
-    """The (entry, subentry id) pairs a run_sync call names, by sync_id or by target."""
+    """The (entry, subentry id) pairs a run_sync call names: by sync_id, entity or device.
+
+    Plain fields rather than a service target: the target selector's device filter is
+    refused from Home Assistant 2026.11 on, and target helpers moved between releases.
+    """
     entries: list[SpotifreakConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
     wanted: list[str] = []
     if sync_id := call.data.get(ATTR_SYNC_ID):
         wanted.append(sync_id)
-    referenced = async_extract_referenced_entity_ids(hass, call)
     entity_registry = er.async_get(hass)
-    for entity_id in referenced.referenced | referenced.indirectly_referenced:
+    for entity_id in call.data.get("entity_id", []):
         entity = entity_registry.async_get(entity_id)
         if entity is not None and entity.platform == DOMAIN and entity.config_subentry_id:
             wanted.append(entity.config_subentry_id)
     device_registry = dr.async_get(hass)
-    for device_id in referenced.referenced_devices:
+    for device_id in call.data.get("device_id", []):
         device = device_registry.async_get(device_id)
         if device is not None:
             wanted.extend(value for domain, value in device.identifiers if domain == DOMAIN)

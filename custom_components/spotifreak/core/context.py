@@ -10,10 +10,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from .records import PlaylistRecord
 from .spotify import SpotifyService
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +35,7 @@ class SpotifyRunner(Protocol):
     `SpotifyError` subclasses. The service counts the calls of the run it belongs to.
     """
 
-    def __call__[T](self, job: Callable[[SpotifyService], T]) -> Awaitable[T]:
+    def __call__(self, job: Callable[[SpotifyService], T]) -> Awaitable[T]:
         """Run the job."""
         ...
 

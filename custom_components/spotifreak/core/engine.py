@@ -17,7 +17,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 import logging
 import time
-from typing import Any, Final
+from typing import Any, Final, TypeAlias, TypeVar
 import uuid
 
 from .context import SyncContext
@@ -36,6 +36,8 @@ from .errors import (
 from .runs import RunRecord, RunStatus
 
 _LOGGER = logging.getLogger(__name__)
+
+OptionsT = TypeVar("OptionsT")  # an algorithm's options
 
 HISTORY_LIMIT: Final = 50
 
@@ -68,7 +70,7 @@ class SyncInputError(SpotifreakError):
         self.placeholders: dict[str, str] = dict(placeholders or {})
 
 
-type SyncAlgorithm[O] = Callable[[SyncContext, O, RunRecord], Awaitable[None]]
+SyncAlgorithm: TypeAlias = Callable[[SyncContext, OptionsT, RunRecord], Awaitable[None]]
 
 
 def new_record(
@@ -122,10 +124,10 @@ def apply_error(record: RunRecord, err: BaseException) -> None:
         fail(record, REASON_INTERNAL_ERROR, f"{type(err).__name__}: {err}")
 
 
-async def execute_run[O](
+async def execute_run(
     ctx: SyncContext,
-    algorithm: SyncAlgorithm[O],
-    options: O,
+    algorithm: SyncAlgorithm[OptionsT],
+    options: OptionsT,
     *,
     sync_id: str,
     sync_type: str,
