@@ -216,3 +216,37 @@ async def test_rate_limited_first_refresh_waits_across_setup_retries(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.LOADED
     assert emulator.spotify_calls >= 2
+
+
+async def test_reload_reuses_the_fresh_cache(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """A reload (e.g. after changing options) serves the stored cache without calling Spotify."""
+    entry = init_integration
+    before = dict(entry.runtime_data.coordinator.data.records)
+    await hass.async_block_till_done()
+    emulator.reset_log()
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert emulator.spotify_calls == 0
+    assert entry.runtime_data.coordinator.data.records == before
+
+
+async def test_failed_refreshes_log_once(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Repeated failing refreshes log one error, and one line when they recover."""
+    coordinator = init_integration.runtime_data.coordinator
+    emulator.inject(Fault(status=503, path="/v1/me/playlists", times=None))
+    with caplog.at_level(logging.INFO):
+        for _ in range(3):
+            await coordinator.async_refresh()
+        emulator.clear_faults()
+        await coordinator.async_refresh()
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert "recovered" in caplog.text

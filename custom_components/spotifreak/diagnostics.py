@@ -27,6 +27,7 @@ async def async_get_config_entry_diagnostics(
     """What a bug report needs, without secrets."""
     coordinator = entry.runtime_data.coordinator
     api = entry.runtime_data.api
+    syncs = entry.runtime_data.syncs
     cache = coordinator.data
     age = coordinator.cache_age
     return {
@@ -55,5 +56,23 @@ async def async_get_config_entry_diagnostics(
             "retry_after_seconds": api.retry_after,
             "cache_hits": coordinator.hits,
             "cache_misses": coordinator.misses,
+        },
+        "syncs": {
+            "configured": [
+                {
+                    "type": subentry.subentry_type,
+                    "title": subentry.title,
+                    "options": dict(subentry.data),
+                }
+                for subentry in entry.subentries.values()
+            ],
+            "match_cache_entries": len(syncs.match_cache),
+            "last_runs": [
+                {
+                    key: run.as_dict()[key]
+                    for key in ("sync_type", "status", "reason", "added", "skipped", "api_calls")
+                }
+                for run in syncs.history.runs(limit=10)
+            ],
         },
     }
