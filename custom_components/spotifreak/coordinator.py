@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+import inspect
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,8 +74,15 @@ def spotify_error_key(err: SpotifyError) -> str:
 
 
 def cache_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    """The Store holding an entry's playlist cache."""
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.cache")
+    """The Store holding an entry's playlist cache.
+
+    Where Home Assistant supports it (not 2025.4), a large cache is serialised
+    off the event loop; the cache is copy-on-write, so that is safe.
+    """
+    key = f"{DOMAIN}.{entry_id}.cache"
+    if "serialize_in_event_loop" in inspect.signature(Store.__init__).parameters:
+        return Store(hass, STORAGE_VERSION, key, serialize_in_event_loop=False)
+    return Store(hass, STORAGE_VERSION, key)  # pragma: no cover - Home Assistant 2025.4
 
 
 async def async_remove_stores(hass: HomeAssistant, entry: SpotifreakConfigEntry) -> None:
@@ -183,8 +191,19 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
                 return self.data
         self.update_interval = self.refresh_interval
         fork = self.api.service.fork()
+        user_id, cache_filter = self.user_id, self.cache_filter
+
+        def fetch(service: SpotifyService) -> PlaylistCache:
+            # Normalising and indexing thousands of playlists is CPU work: keep it off the loop.
+            return PlaylistCache.build(
+                user_id,
+                service.all_playlists(),
+                refreshed_at=dt_util.utcnow(),
+                cache_filter=cache_filter,
+            )
+
         try:
-            entries = await self.api.async_run(SpotifyService.all_playlists, service=fork)
+            cache = await self.api.async_run(fetch, service=fork)
         except SpotifyError as err:
             # Try again soon (but never before Spotify's Retry-After), not a whole interval later.
             self.update_interval = min(self.refresh_interval, RETRY_FAILED_REFRESH)
@@ -204,9 +223,6 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
                 translation_placeholders=failure.translation_placeholders,
             ) from err
         previous = self.data
-        cache = PlaylistCache.build(
-            self.user_id, entries, refreshed_at=dt_util.utcnow(), cache_filter=self.cache_filter
-        )
         self.last_refresh_calls = fork.counter.total
         self.last_refresh_duration_ms = int((dt_util.utcnow() - now).total_seconds() * 1000)
         self.data = cache

@@ -69,7 +69,12 @@ class Lookup:
 
 @dataclass(slots=True)
 class PlaylistCache:
-    """The account's playlists. Mutated only in the event loop (upsert after a fallback fetch)."""
+    """The account's playlists.
+
+    Changed only in the event loop, and copy-on-write: `upsert` and `remove` replace the dicts
+    instead of mutating them, so a thread serialising the cache (the Store) never sees a dict
+    change under it.
+    """
 
     user_id: str
     last_refreshed: datetime | None = None
@@ -136,12 +141,13 @@ class PlaylistCache:
 
     def upsert(self, record: PlaylistRecord) -> None:
         """Add or replace a record (a fallback fetch, a created playlist, a new snapshot)."""
-        self.records[record.id] = record
+        self.records = {**self.records, record.id: record}
         self._reindex()
 
     def remove(self, playlist_id: str) -> None:
         """Forget a record (e.g. a playlist that answered 404)."""
-        if self.records.pop(playlist_id, None) is not None:
+        if playlist_id in self.records:
+            self.records = {pid: r for pid, r in self.records.items() if pid != playlist_id}
             self._reindex()
 
     def diff(self, previous: PlaylistCache | None) -> CacheDiff:
