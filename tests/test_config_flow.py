@@ -235,6 +235,7 @@ async def test_options_clearing_optional_fields(
         result["flow_id"], _options(**{CONF_EXPORT_PATH: "  "})
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
     assert CONF_STALE_AFTER not in entry.options
     assert CONF_EXPORT_PATH not in entry.options
 
@@ -245,6 +246,12 @@ async def test_options_clearing_optional_fields(
         ({CONF_STALE_AFTER: 20}, CONF_STALE_AFTER, "stale_after_below_interval"),
         ({CONF_EXPORT_PATH: "/etc/passwd"}, CONF_EXPORT_PATH, "invalid_export_path"),
         ({CONF_EXPORT_PATH: "../outside.json"}, CONF_EXPORT_PATH, "invalid_export_path"),
+        ({CONF_EXPORT_PATH: "secrets.yaml"}, CONF_EXPORT_PATH, "invalid_export_path"),
+        (
+            {CONF_EXPORT_PATH: ".storage/core.config_entries.json"},
+            CONF_EXPORT_PATH,
+            "invalid_export_path",
+        ),
     ],
 )
 async def test_options_validation(

@@ -250,3 +250,28 @@ async def test_failed_refreshes_log_once(
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1
     assert "recovered" in caplog.text
+
+
+async def test_retry_after_survives_a_restart(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The Retry-After deadline is stored with the cache: a restart does not call Spotify early."""
+    from custom_components.spotifreak.api import BLOCKED_UNTIL
+
+    entry = init_integration
+    coordinator = entry.runtime_data.coordinator
+    emulator.inject(Fault(status=429, retry_after=3600, path="/v1/me/playlists"))
+    await coordinator.async_refresh()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    hass.data.pop(BLOCKED_UNTIL)  # what a restart forgets
+    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.cache"]["data"]
+    assert stored["blocked_until"]
+    stored["last_refreshed"] = (dt_util.utcnow() - timedelta(hours=2)).isoformat()  # overdue
+    emulator.reset_log()
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert emulator.spotify_calls == 0
+    assert entry.runtime_data.api.retry_after is not None

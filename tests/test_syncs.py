@@ -158,6 +158,7 @@ async def test_spotify_failure_is_a_translated_error(
     with pytest.raises(HomeAssistantError) as raised:
         await _call(hass, "mirror_playlist", {"source": "liked_songs", "targets": ["Target A"]})
     assert raised.value.translation_key == "sync_failed"
+    assert not isinstance(raised.value, ServiceValidationError)
     history = await _call(hass, "get_run_history", {})
     assert history["runs"][0]["status"] == "failed"
 
@@ -276,8 +277,10 @@ async def test_interrupted_run_is_recorded(
     )
     await asyncio.sleep(0.2)
     await hass.config_entries.async_unload(init_integration.entry_id)
-    with pytest.raises(asyncio.CancelledError):
+    with pytest.raises(HomeAssistantError) as raised:
         await task
+    assert raised.value.translation_key == "sync_failed"
+    assert raised.value.translation_placeholders["reason"] == "interrupted"
     runs = syncs.history.runs()
     assert runs[0].status == "failed"
     assert runs[0].reason == "interrupted"
@@ -438,6 +441,7 @@ async def test_options_lastfm_key_without_user_and_lastfm_down(
         result["flow_id"], {"refresh_interval": 30, CONF_LASTFM_API_KEY: LASTFM_API_KEY}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
     assert init_integration.options[CONF_LASTFM_API_KEY] == LASTFM_API_KEY
 
 
@@ -504,3 +508,83 @@ async def test_mirror_subentry_requires_source(
         },
     )
     assert result["errors"] == {"source": "required"}
+
+
+async def test_action_sync_id_survives_entry_updates(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """A sync_id chosen in an action is not a subentry: token refreshes must not purge it."""
+    emulator.library.create_playlist("Keep target")
+    await init_integration.runtime_data.coordinator.async_refresh()
+    data = {
+        "source": "liked_songs",
+        "targets": ["Keep target"],
+        "sync_id": "monthly",
+        "max_tracks": 5,
+    }
+    await _call(hass, "mirror_playlist", data)
+    hass.config_entries.async_update_entry(
+        init_integration, data={**init_integration.data, "note": "token refreshed"}
+    )
+    await hass.async_block_till_done()
+    history = await _call(hass, "get_run_history", {"sync_id": "monthly"})
+    assert len(history["runs"]) == 1
+    emulator.reset_log()
+    again = await _call(hass, "mirror_playlist", data)
+    assert again["status"] == "up_to_date"  # the cursor survived
+    assert emulator.count("GET", "/v1/me/tracks") == 1
+
+
+async def test_outage_during_a_name_miss_is_not_a_missing_playlist(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry, freezer: Any
+) -> None:
+    """A name not yet cached while Spotify is down: a Spotify error, and no duplicate created."""
+    library = emulator.library
+    library.create_playlist("Made in the app")  # after the last refresh
+    freezer.tick(120)
+    emulator.inject(Fault(status=503, path="/v1/me/playlists", times=None))
+    with pytest.raises(HomeAssistantError) as raised:
+        await _call(
+            hass, "mirror_playlist", {"source": "liked_songs", "targets": ["Made in the app"]}
+        )
+    assert not isinstance(raised.value, ServiceValidationError)
+    assert len(library.playlists_named("Made in the app")) == 1
+    with pytest.raises(HomeAssistantError) as resolved:
+        await _call(hass, "resolve_playlist", {"playlist": "Made in the app"})
+    assert not isinstance(resolved.value, ServiceValidationError)
+    assert resolved.value.translation_key == "spotify_unavailable"
+
+
+async def test_refresh_in_flight_keeps_records_remembered_meanwhile(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """A playlist created while a refresh's listing is in flight stays in the cache."""
+    coordinator = init_integration.runtime_data.coordinator
+    emulator.inject(Fault(delay=0.5, path="/v1/me/playlists", times=1))
+    refresh = hass.async_create_task(coordinator.async_refresh())
+    await asyncio.sleep(0.1)
+    record = await _call(
+        hass,
+        "mirror_playlist",
+        {"source": "liked_songs", "targets": ["Made meanwhile"], "max_tracks": 3},
+    )
+    assert record["status"] == "success"
+    await refresh
+    assert coordinator.data.named("Made meanwhile")
+    emulator.reset_log()
+    await _call(hass, "resolve_playlist", {"playlist": "Made meanwhile"})
+    assert emulator.spotify_calls == 0
+
+
+async def test_refused_refresh_token_during_a_sync_starts_reauth(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """invalid_grant in the middle of a sync: the run fails as spotify_auth and reauth starts."""
+    emulator.expire_access_tokens()
+    emulator.expire_refresh_tokens()
+    with pytest.raises(HomeAssistantError):
+        await _call(hass, "mirror_playlist", {"source": "liked_songs", "targets": ["%b%y"]})
+    run = (await _call(hass, "get_run_history", {}))["runs"][0]
+    assert run["reason"] == "spotify_auth"
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]

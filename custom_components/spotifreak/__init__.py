@@ -66,6 +66,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) -
 async def async_unload_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) -> bool:
     """Unload an account (running syncs are interrupted and recorded); the stores stay."""
     await entry.runtime_data.syncs.async_shutdown()
+    await entry.runtime_data.coordinator.async_flush()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

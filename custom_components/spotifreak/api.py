@@ -7,6 +7,7 @@ keeps the account silent until a `Retry-After` has passed.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -16,14 +17,18 @@ from aiohttp import ClientError, ClientResponseError
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_TOKEN
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.config_entry_oauth2_flow import OAuth2Session
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN, LOGGER
 from .core.context import SpotifyRunner
-from .core.errors import SpotifyAuthError, SpotifyRateLimitError, SpotifyUnavailableError
+from .core.errors import (
+    SpotifyAuthError,
+    SpotifyRateLimitError,
+    SpotifyReauthError,
+    SpotifyUnavailableError,
+)
 from .core.spotify import SpotifyService
 
 T = TypeVar("T")
@@ -39,7 +44,7 @@ except ImportError:  # older releases raise ClientResponseError itself
     REAUTH_ERRORS = ()
 
 
-def token_error(err: ClientError) -> Exception:
+def token_error(err: ClientError) -> SpotifyAuthError | SpotifyUnavailableError:
     """Map a failed token refresh: a refused refresh token needs reauth; anything else is transient.
 
     Spotify answers `400 invalid_grant` once a refresh token has expired (six months after the
@@ -48,7 +53,7 @@ def token_error(err: ClientError) -> Exception:
     if isinstance(err, ClientResponseError) and (
         isinstance(err, REAUTH_ERRORS) or (400 <= err.status < 500 and err.status != 429)
     ):
-        return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="reauth_required")
+        return SpotifyReauthError("Spotify refused the refresh token", status=err.status)
     return SpotifyUnavailableError(f"token refresh failed: {type(err).__name__}")
 
 
@@ -71,6 +76,7 @@ class SpotifyApi:
         self._entry = entry
         self._session = session
         self.service = service
+        self._refresh_lock = asyncio.Lock()
 
     @property
     def blocked_until(self) -> datetime | None:
@@ -79,7 +85,10 @@ class SpotifyApi:
 
     @blocked_until.setter
     def blocked_until(self, value: datetime) -> None:
-        self._hass.data.setdefault(BLOCKED_UNTIL, {})[self._entry.entry_id] = value
+        # Never shorten a deadline another job has set.
+        current = self.blocked_until
+        deadline = max(value, current) if current is not None else value
+        self._hass.data.setdefault(BLOCKED_UNTIL, {})[self._entry.entry_id] = deadline
 
     @property
     def retry_after(self) -> int | None:
@@ -91,17 +100,25 @@ class SpotifyApi:
             return None
         return max(1, int(remaining + 0.999))
 
-    async def _async_token(self, *, force: bool = False) -> str:
+    async def _async_token(self, *, refused: str | None = None) -> str:
+        """A valid access token; with `refused`, a new one unless another call already got it."""
         try:
-            if force:
-                token = await self._session.implementation.async_refresh_token(self._session.token)
-                self._hass.config_entries.async_update_entry(
-                    self._entry, data={**self._entry.data, CONF_TOKEN: token}
-                )
-            else:
+            if refused is None:
                 await self._session.async_ensure_token_valid()
+            else:
+                async with self._refresh_lock:
+                    if self._session.token[CONF_ACCESS_TOKEN] == refused:
+                        token = await self._session.implementation.async_refresh_token(
+                            self._session.token
+                        )
+                        self._hass.config_entries.async_update_entry(
+                            self._entry, data={**self._entry.data, CONF_TOKEN: token}
+                        )
         except ClientError as err:
-            raise token_error(err) from err
+            error = token_error(err)
+            if isinstance(error, SpotifyReauthError):
+                self._entry.async_start_reauth(self._hass)
+            raise error from err
         return str(self._session.token[CONF_ACCESS_TOKEN])
 
     async def async_run(
@@ -111,13 +128,14 @@ class SpotifyApi:
         service = service or self.service
         if (wait := self.retry_after) is not None:
             raise SpotifyRateLimitError("waiting for Retry-After", retry_after=wait)
-        service.set_token(await self._async_token())
+        token = await self._async_token()
+        service.set_token(token)
         try:
             try:
                 return await self._hass.async_add_executor_job(job, service)
             except SpotifyAuthError:
                 LOGGER.debug("Spotify refused the access token; refreshing it once")
-                service.set_token(await self._async_token(force=True))
+                service.set_token(await self._async_token(refused=token))
                 return await self._hass.async_add_executor_job(job, service)
         except SpotifyRateLimitError as err:
             self.blocked_until = dt_util.utcnow() + timedelta(seconds=err.retry_after)

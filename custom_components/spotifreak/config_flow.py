@@ -165,9 +165,18 @@ def _clean_owners(raw: Any) -> list[str]:
 
 
 def _export_path_error(path: str) -> str | None:
-    """The export path must stay inside the configuration directory."""
+    """A JSON file inside the configuration directory, never in Home Assistant's own `.storage`.
+
+    The export replaces the file atomically: a path that could name `secrets.yaml` or a
+    registry file must not be accepted.
+    """
     pure = PurePath(path)
-    if pure.is_absolute() or ".." in pure.parts or not pure.name:
+    if (
+        pure.is_absolute()
+        or ".." in pure.parts
+        or pure.suffix.lower() != ".json"
+        or (pure.parts and pure.parts[0] == ".storage")
+    ):
         return "invalid_export_path"
     return None
 

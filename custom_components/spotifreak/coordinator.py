@@ -12,7 +12,7 @@ import aiofiles
 import aiofiles.os
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.json import json_dumps
@@ -44,6 +44,7 @@ from .core.errors import (
     SpotifyForbiddenError,
     SpotifyNotFoundError,
     SpotifyRateLimitError,
+    SpotifyReauthError,
 )
 from .core.records import PlaylistRecord
 from .core.resolver import PlaylistResolver
@@ -64,6 +65,8 @@ def stale_issue_id(entry_id: str) -> str:
 
 def spotify_error_key(err: SpotifyError) -> str:
     """The translation key of a Spotify failure."""
+    if isinstance(err, SpotifyReauthError):
+        return "reauth_required"
     if isinstance(err, SpotifyRateLimitError):
         return "rate_limited"
     if isinstance(err, SpotifyForbiddenError):
@@ -146,7 +149,11 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         self.last_refresh_calls: int | None = None
         self.last_refresh_duration_ms: int | None = None
         self._startup = True
+        self._filter_changed = False
         self._shared_refresh: asyncio.Task[None] | None = None
+        self.last_refresh_error: SpotifyError | None = None
+        # Records remembered while a refresh is in flight: its listing may predate them.
+        self._remembered_during_refresh: list[PlaylistRecord] | None = None
         self.resolver = PlaylistResolver(
             cache=lambda: self.data,
             fetch_by_id=self._async_fetch_by_id,
@@ -165,8 +172,14 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
             if stored is not None:
                 cache = PlaylistCache.from_store(stored)
                 if cache.user_id == self.user_id:
+                    # Options changed what the cache keeps: refresh at start-up.
+                    self._filter_changed = stored.get("filter", self._filter_key()) != (
+                        self._filter_key()
+                    )
                     self.data = cache
-        except (HomeAssistantError, ValueError, KeyError, TypeError) as err:
+                if blocked := stored.get("blocked_until"):
+                    self.api.blocked_until = datetime.fromisoformat(blocked)
+        except (HomeAssistantError, ValueError, KeyError, TypeError, AttributeError) as err:
             LOGGER.warning(
                 "The stored playlist cache could not be read (%s); starting with an empty cache",
                 err,
@@ -184,7 +197,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         first = self._startup
         if first:
             self._startup = False
-            if age is not None and age < self.refresh_interval:
+            if age is not None and age < self.refresh_interval and not self._filter_changed:
                 # Fresh enough: serve the stored cache and refresh when it falls due.
                 self.update_interval = self.refresh_interval - age
                 LOGGER.debug("Stored playlist cache is %s old; no refresh at start-up", age)
@@ -202,9 +215,16 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
                 cache_filter=cache_filter,
             )
 
+        self._remembered_during_refresh = []
         try:
             cache = await self.api.async_run(fetch, service=fork)
+        except SpotifyReauthError as err:
+            self.last_refresh_error = err
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="reauth_required"
+            ) from err
         except SpotifyError as err:
+            self.last_refresh_error = err
             # Try again soon (but never before Spotify's Retry-After), not a whole interval later.
             self.update_interval = min(self.refresh_interval, RETRY_FAILED_REFRESH)
             if isinstance(err, SpotifyRateLimitError):
@@ -222,6 +242,12 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
                 translation_key=failure.translation_key,
                 translation_placeholders=failure.translation_placeholders,
             ) from err
+        finally:
+            remembered, self._remembered_during_refresh = self._remembered_during_refresh, None
+        if remembered:
+            cache.upsert_many(remembered)
+        self.last_refresh_error = None
+        self._filter_changed = False
         previous = self.data
         self.last_refresh_calls = fork.counter.total
         self.last_refresh_duration_ms = int((dt_util.utcnow() - now).total_seconds() * 1000)
@@ -233,31 +259,54 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         return cache
 
     async def async_refresh_shared(self) -> None:
-        """Refresh now; concurrent callers share one refresh instead of each starting their own."""
+        """Refresh now; concurrent callers share one refresh instead of each starting their own.
+
+        Raises the Spotify error when the refresh failed: a caller that needed fresh data (a
+        name that missed the cache) must not mistake an outage for "no such playlist".
+        """
         if self._shared_refresh is None or self._shared_refresh.done():
             self._shared_refresh = self.hass.async_create_task(
                 self.async_refresh(), name=f"{DOMAIN} shared refresh", eager_start=True
             )
         await asyncio.shield(self._shared_refresh)
+        if not self.last_update_success and self.last_refresh_error is not None:
+            raise self.last_refresh_error
 
     async def async_refresh_or_raise(self) -> None:
         """A refresh asked for by the user: raise a translated error when it failed."""
-        await self.async_refresh_shared()
-        if not self.last_update_success and self.last_exception is not None:
-            err = self.last_exception
-            if isinstance(err, HomeAssistantError) and err.translation_key:
+        try:
+            await self.async_refresh_shared()
+        except SpotifyError as err:
+            raise spotify_error(err) from err
+        failure = self.last_exception
+        if not self.last_update_success and failure is not None:
+            # Failures that are not Spotify's (e.g. the token could not be refreshed).
+            if isinstance(failure, HomeAssistantError) and failure.translation_key:
                 raise HomeAssistantError(
                     translation_domain=DOMAIN,
-                    translation_key=err.translation_key,
-                    translation_placeholders=err.translation_placeholders,
-                ) from err
+                    translation_key=failure.translation_key,
+                    translation_placeholders=failure.translation_placeholders,
+                ) from failure
             raise HomeAssistantError(
                 translation_domain=DOMAIN, translation_key="spotify_unavailable"
-            ) from err
+            ) from failure
+
+    def _filter_key(self) -> list[Any]:
+        f = self.cache_filter
+        return [f.include_public, f.include_private, f.include_collaborative, sorted(f.owners)]
 
     @callback
     def _stored(self) -> dict[str, Any]:
-        return self.data.to_store()
+        blocked = self.api.blocked_until
+        return {
+            **self.data.to_store(),
+            "filter": self._filter_key(),
+            "blocked_until": blocked.isoformat() if blocked is not None else None,
+        }
+
+    async def async_flush(self) -> None:
+        """Write the cache now (unload: no delayed save may outlive the entry)."""
+        await self._store.async_save(self._stored())
 
     async def _async_export(self, cache: PlaylistCache) -> None:
         """Write the seed's JSON format to `export_path`, atomically (temporary file, rename)."""
@@ -334,7 +383,11 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
     async def async_resolve(self, reference: str) -> Resolution | None:
         """Name, URI, URL or id → record (cache first). None when it cannot be found."""
         if self.stale and self.stale_policy == STALE_POLICY_FETCH:
-            await self.async_refresh_shared()
+            try:
+                await self.async_refresh_shared()
+            except SpotifyError as err:
+                # A stale cache is still a cache: resolve from it (misses will raise).
+                LOGGER.debug("Refreshing the stale cache before resolving failed: %s", err)
         return await self.resolver.resolve(reference)
 
     async def _async_fetch_by_id(self, playlist_id: str) -> PlaylistRecord | None:
@@ -353,6 +406,8 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
     def remember(self, record: PlaylistRecord) -> None:
         """Write a fetched or changed record into the cache (persisted a few seconds later)."""
         self.data.upsert(record)
+        if self._remembered_during_refresh is not None:
+            self._remembered_during_refresh.append(record)
         self._store.async_delay_save(self._stored, STORE_SAVE_DELAY)
 
     @callback

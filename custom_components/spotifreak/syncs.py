@@ -128,6 +128,7 @@ class SyncManager:
         self.match_cache = MatchCache()
         self._locks: dict[str, asyncio.Lock] = {}
         self._running: set[asyncio.Task[Any]] = set()
+        self._subentry_ids = set(entry.subentries)
 
     async def async_load(self) -> None:
         """Load history, sync states and the match cache; start following subentry changes."""
@@ -157,24 +158,21 @@ class SyncManager:
 
     @callback
     def _entry_changed(self, change: ConfigEntryChange, entry: Any) -> None:
-        """A configured sync was removed: forget its history and state."""
+        """A configured sync was removed: forget its history and state.
+
+        Only ids that were configured syncs and are gone now: a `sync_id` chosen in an action
+        is never a subentry and keeps its history through every entry update (token refreshes).
+        """
         if entry.entry_id != self._entry.entry_id or change is not ConfigEntryChange.UPDATED:
             return
-        gone = [
-            sync_id
-            for sync_id in self.history.sync_ids
-            if self.is_configured_id(sync_id) and sync_id not in entry.subentries
-        ]
+        current = set(entry.subentries)
+        gone = self._subentry_ids - current
+        self._subentry_ids = current
         for sync_id in gone:
             self.history.remove(sync_id)
             self._states.pop(sync_id, None)
         if gone:
             self._store.async_delay_save(self._data, STORE_SAVE_DELAY)
-
-    @staticmethod
-    def is_configured_id(sync_id: str) -> bool:
-        """Configured syncs are keyed by their subentry id; action runs by `<type>_<digest>`."""
-        return not any(sync_id.startswith(f"{kind}_") for kind in SYNC_TYPES)
 
     def lock_for(self, playlist_id: str) -> asyncio.Lock:
         """One lock per target playlist: runs touching the same playlist never interleave."""
@@ -226,11 +224,12 @@ class SyncManager:
             )
             async_dispatcher_send(self._hass, signal_sync_finished(self._entry.entry_id))
 
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)
-        try:
-            record = await execute_run(
+        # The run is the manager's own task: cancelling the caller (an automation stopped
+        # mid-way) does not cut the run short, and stopping Home Assistant or unloading the
+        # entry interrupts only runs, never the callers' tasks.
+        run = self._entry.async_create_background_task(
+            self._hass,
+            execute_run(
                 ctx,
                 kind.algorithm,
                 kind.options(options_data),
@@ -238,16 +237,33 @@ class SyncManager:
                 sync_type=sync_type,
                 history=self.history,
                 on_finished=finished,
-            )
+            ),
+            name=f"{DOMAIN} {sync_type} {sync_id}",
+        )
+        self._running.add(run)
+        run.add_done_callback(self._running.discard)
+        try:
+            record = await asyncio.shield(run)
         except SyncInputError as err:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key=err.key,
                 translation_placeholders=err.placeholders,
             ) from err
-        finally:
-            if task is not None:
-                self._running.discard(task)
+        except asyncio.CancelledError:
+            caller = asyncio.current_task()
+            if not run.cancelled() or (caller is not None and caller.cancelling()):
+                raise
+            last = self.history.last(sync_id)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="sync_failed",
+                translation_placeholders={
+                    "reason": "interrupted",
+                    "error": last.error or "" if last is not None else "",
+                    "retry_after": "0",
+                },
+            ) from None
         if record.status in (RunStatus.FAILED, RunStatus.RATE_LIMITED):
             raise HomeAssistantError(
                 translation_domain=DOMAIN,

@@ -144,6 +144,11 @@ class PlaylistCache:
         self.records = {**self.records, record.id: record}
         self._reindex()
 
+    def upsert_many(self, records: Iterable[PlaylistRecord]) -> None:
+        """Add or replace several records, indexing once."""
+        self.records = {**self.records, **{record.id: record for record in records}}
+        self._reindex()
+
     def remove(self, playlist_id: str) -> None:
         """Forget a record (e.g. a playlist that answered 404)."""
         if playlist_id in self.records:

@@ -20,6 +20,10 @@ class SpotifyAuthError(SpotifyError):
     """401: the access token was refused (expired or revoked); refresh it once and retry."""
 
 
+class SpotifyReauthError(SpotifyAuthError):
+    """Spotify refused the refresh token (expired after six months, or revoked): authorize again."""
+
+
 class SpotifyRateLimitError(SpotifyError):
     """429: no call to Spotify for this account before `retry_after` seconds have passed."""
 
