@@ -408,6 +408,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         self.data.upsert(record)
         if self._remembered_during_refresh is not None:
             self._remembered_during_refresh.append(record)
+        self.async_update_listeners()  # e.g. the playlist count after a sync created a playlist
         self._store.async_delay_save(self._stored, STORE_SAVE_DELAY)
 
     @callback
