@@ -170,7 +170,8 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         try:
             stored = await self._store.async_load()
             if stored is not None:
-                cache = PlaylistCache.from_store(stored)
+                # Thousands of records: parse them off the event loop.
+                cache = await self.hass.async_add_executor_job(PlaylistCache.from_store, stored)
                 if cache.user_id == self.user_id:
                     # Options changed what the cache keeps: refresh at start-up.
                     self._filter_changed = stored.get("filter", self._filter_key()) != (

@@ -192,3 +192,23 @@ async def test_resolver_fallbacks() -> None:
     assert await resolver.resolve("still nothing") is None  # the cache was refreshed just now
     assert calls == ["fetch f", "refresh"]
     assert (resolver.hits, resolver.misses) == (2, 3)
+
+
+def test_incremental_index_matches_a_full_rebuild() -> None:
+    """Renames, new duplicates and moved snapshots leave the same index a rebuild would."""
+    cache = PlaylistCache.build(
+        ME,
+        [_entry("a", "Mix", total=1), _entry("b", "Mix", total=5), _entry("c", "Solo")],
+        refreshed_at=NOW,
+    )
+    renamed = PlaylistRecord.from_api(_entry("b", "Solo", total=9))
+    added = PlaylistRecord.from_api(_entry("d", "mix", total=3))
+    assert renamed is not None and added is not None
+    cache.upsert_many([renamed, added])
+    rebuilt = PlaylistCache(user_id=ME, last_refreshed=NOW, records=dict(cache.records))
+    for name in ("mix", "solo", "nothing"):
+        assert [r.id for r in cache.named(name)] == [r.id for r in rebuilt.named(name)]
+    assert [r.id[0] for r in cache.named("solo")] == ["b", "c"]
+    assert [r.id[0] for r in cache.named("mix")] == ["d", "a"]
+    assert cache.lookup(parse_reference(renamed.uri)) is not None
+    assert cache.to_export() == rebuilt.to_export()

@@ -80,7 +80,7 @@ class PlaylistCache:
     last_refreshed: datetime | None = None
     records: dict[str, PlaylistRecord] = field(default_factory=dict)
     _by_uri: dict[str, str] = field(default_factory=dict, repr=False)
-    _by_name: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _by_name: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._reindex()
@@ -108,9 +108,15 @@ class PlaylistCache:
         by_name: dict[str, list[str]] = {}
         for record in self.records.values():
             by_name.setdefault(name_key(record.name), []).append(record.id)
-        for ids in by_name.values():
-            ids.sort(key=lambda playlist_id: self._preference(self.records[playlist_id]))
-        self._by_name = by_name
+        self._by_name = {key: self._ordered(ids) for key, ids in by_name.items()}
+
+    def _ordered(self, ids: list[str]) -> tuple[str, ...]:
+        # Tuples of strings: immutable (copy-on-write) and untracked by the garbage collector.
+        if len(ids) == 1:
+            return (ids[0],)
+        return tuple(
+            sorted(ids, key=lambda playlist_id: self._preference(self.records[playlist_id]))
+        )
 
     def _preference(self, record: PlaylistRecord) -> tuple[bool, int, str]:
         # Duplicate names: the account's own playlist first, then the fullest, then by id.
@@ -141,13 +147,34 @@ class PlaylistCache:
 
     def upsert(self, record: PlaylistRecord) -> None:
         """Add or replace a record (a fallback fetch, a created playlist, a new snapshot)."""
-        self.records = {**self.records, record.id: record}
-        self._reindex()
+        self.upsert_many((record,))
 
     def upsert_many(self, records: Iterable[PlaylistRecord]) -> None:
-        """Add or replace several records, indexing once."""
-        self.records = {**self.records, **{record.id: record for record in records}}
-        self._reindex()
+        """Add or replace records, updating only the index entries they touch.
+
+        A sync writes back after every chunk: rebuilding the whole index of a large account each
+        time would be milliseconds of event-loop time per write.
+        """
+        changed = {record.id: record for record in records}
+        old = self.records
+        self.records = {**old, **changed}
+        by_uri = dict(self._by_uri)
+        by_name = dict(self._by_name)
+        touched: set[str] = set()
+        for record in changed.values():
+            if (previous := old.get(record.id)) is not None:
+                by_uri.pop(previous.uri, None)
+                touched.add(name_key(previous.name))
+            by_uri[record.uri] = record.id
+            touched.add(name_key(record.name))
+        for key in touched:
+            ids = [pid for pid in by_name.get(key, ()) if pid not in changed]
+            ids += [pid for pid, record in changed.items() if name_key(record.name) == key]
+            if ids:
+                by_name[key] = self._ordered(ids)
+            else:
+                by_name.pop(key, None)
+        self._by_uri, self._by_name = by_uri, by_name
 
     def remove(self, playlist_id: str) -> None:
         """Forget a record (e.g. a playlist that answered 404)."""
