@@ -21,6 +21,17 @@ from tests.emulator import Emulator, Fault
 from .helpers import cache_state, stored_cache
 
 
+def _add_with_expired_access_token(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> dict[str, Any]:
+    """Add the entry with an access token past its expiry (setup must refresh it first)."""
+    token = dict(config_entry.data["token"])
+    token["expires_at"] = dt_util.utcnow().timestamp() - 60
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, data={**config_entry.data, "token": token})
+    return token
+
+
 async def test_setup_and_unload(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
     """An entry loads, reads the playlists once, and unloads cleanly."""
     entry = init_integration
@@ -127,10 +138,7 @@ async def test_expired_refresh_token_starts_reauth(
     emulator: Emulator,
 ) -> None:
     """invalid_grant (refresh token expired after six months) → ConfigEntryAuthFailed → reauth."""
-    token = dict(config_entry.data["token"])
-    token["expires_at"] = dt_util.utcnow().timestamp() - 60
-    config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(config_entry, data={**config_entry.data, "token": token})
+    _add_with_expired_access_token(hass, config_entry)
     emulator.expire_refresh_tokens()
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
@@ -147,10 +155,7 @@ async def test_token_endpoint_down_is_not_ready(
     emulator: Emulator,
 ) -> None:
     """A token endpoint answering 5xx is transient: setup is retried, no reauth."""
-    token = dict(config_entry.data["token"])
-    token["expires_at"] = dt_util.utcnow().timestamp() - 60
-    config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(config_entry, data={**config_entry.data, "token": token})
+    _add_with_expired_access_token(hass, config_entry)
     emulator.inject(Fault(status=503, method="POST", path="/api/token", times=None))
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
@@ -165,10 +170,7 @@ async def test_expired_access_token_is_refreshed(
     emulator: Emulator,
 ) -> None:
     """An access token past its expiry is refreshed before the first call."""
-    token = dict(config_entry.data["token"])
-    token["expires_at"] = dt_util.utcnow().timestamp() - 60
-    config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(config_entry, data={**config_entry.data, "token": token})
+    token = _add_with_expired_access_token(hass, config_entry)
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.LOADED
