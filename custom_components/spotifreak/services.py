@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import voluptuous as vol
@@ -160,20 +161,17 @@ def _sync_options(call: ServiceCall) -> dict[str, Any]:
     }
 
 
-async def _async_mirror_playlist(call: ServiceCall) -> ServiceResponse:
-    syncs = async_get_entry(call.hass, call).runtime_data.syncs
-    record = await syncs.async_run(
-        SYNC_TYPE_MIRROR, _sync_options(call), sync_id=call.data.get(ATTR_SYNC_ID)
-    )
-    return record.as_dict()
+def _sync_action(sync_type: str) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
+    """The handler of an action that runs a sync with inline options."""
 
+    async def handle(call: ServiceCall) -> ServiceResponse:
+        syncs = async_get_entry(call.hass, call).runtime_data.syncs
+        record = await syncs.async_run(
+            sync_type, _sync_options(call), sync_id=call.data.get(ATTR_SYNC_ID)
+        )
+        return record.as_dict()
 
-async def _async_lastfm_top_tracks(call: ServiceCall) -> ServiceResponse:
-    syncs = async_get_entry(call.hass, call).runtime_data.syncs
-    record = await syncs.async_run(
-        SYNC_TYPE_LASTFM, _sync_options(call), sync_id=call.data.get(ATTR_SYNC_ID)
-    )
-    return record.as_dict()
+    return handle
 
 
 @callback
@@ -244,8 +242,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
         supports_response=SupportsResponse.ONLY,
     )
     for name, handler, schema in (
-        (SERVICE_MIRROR_PLAYLIST, _async_mirror_playlist, MIRROR_SCHEMA),
-        (SERVICE_LASTFM_TOP_TRACKS, _async_lastfm_top_tracks, LASTFM_SCHEMA),
+        (SERVICE_MIRROR_PLAYLIST, _sync_action(SYNC_TYPE_MIRROR), MIRROR_SCHEMA),
+        (SERVICE_LASTFM_TOP_TRACKS, _sync_action(SYNC_TYPE_LASTFM), LASTFM_SCHEMA),
         (SERVICE_RUN_SYNC, _async_run_sync, RUN_SYNC_SCHEMA),
     ):
         hass.services.async_register(

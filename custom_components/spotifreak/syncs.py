@@ -68,6 +68,11 @@ SYNC_TYPES: Final[dict[str, SyncType]] = {
 }
 
 
+def sync_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """The Store holding an entry's run history, sync states and Last.fm match cache."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.syncs")
+
+
 def signal_sync_finished(entry_id: str) -> str:
     """Dispatcher signal sent after each run of an entry's syncs."""
     return f"{DOMAIN}_{entry_id}_sync_finished"
@@ -120,9 +125,7 @@ class SyncManager:
         self._entry = entry
         self._api = api
         self._coordinator = coordinator
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.syncs"
-        )
+        self._store = sync_store(hass, entry.entry_id)
         self.history = RunHistory()
         self._states: dict[str, dict[str, Any]] = {}
         self.match_cache = MatchCache()
@@ -328,4 +331,4 @@ class SyncManager:
 
 async def async_remove_sync_store(hass: HomeAssistant, entry_id: str) -> None:
     """Delete an entry's run history and sync state."""
-    await Store[dict[str, Any]](hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.syncs").async_remove()
+    await sync_store(hass, entry_id).async_remove()

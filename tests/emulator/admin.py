@@ -14,6 +14,7 @@ from .spotify_api import PAYLOAD_SHAPES, dumps
 if TYPE_CHECKING:
     from .server import Emulator
 
+# Library.generate() keyword arguments (the admin endpoint and the pytest marker accept them).
 GENERATE_KEYS = (
     "seed",
     "playlists",

@@ -20,23 +20,9 @@ from typing import Any
 
 import pytest
 
+from .admin import GENERATE_KEYS
 from .library import Library
 from .server import Emulator
-
-GENERATE_KEYS = frozenset(
-    (
-        "seed",
-        "playlists",
-        "liked",
-        "catalogue",
-        "lastfm_users",
-        "episodes",
-        "local_tracks",
-        "null_entries",
-        "extra_playlists",
-        "user_id",
-    )
-)
 
 
 def _marker_kwargs(request: pytest.FixtureRequest) -> dict[str, Any]:
