@@ -3,11 +3,11 @@
 # frontend), the emulator and `hass` as background processes, and stopping them.
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
-# The Home Assistant releases of the two test environments (requirements_test*.txt pin them
-# through pytest-homeassistant-custom-component).
+# The Home Assistant release each demo environment runs: the newest is what users run (Python
+# 3.14), the minimum the oldest release hacs.json allows (Python 3.13).
 demo_ha_version() {
   case "$1" in
-    newest) echo "2026.2.3" ;;
+    newest) echo "2026.11.0" ;;
     min) echo "2025.4.4" ;;
     *) echo "unknown demo environment $1" >&2; exit 2 ;;
   esac
@@ -16,49 +16,47 @@ demo_ha_version() {
 # ensure_demo_env newest|min -> prints the environment's directory: Home Assistant (not the test
 # harness), the integration's requirements, and every requirement of the integrations the demo
 # configuration loads (frontend, recorder, ...), so that Home Assistant installs nothing itself.
+# Run its commands with `in_env demo-FLAVOUR ...` (or `"${PY314_PREFIX[@]}"` after
+# `demo_prefix FLAVOUR`).
 ensure_demo_env() {
-  local flavour="$1" version
+  local flavour="$1" version env_dir pins
   version="$(demo_ha_version "$flavour")"
-  local env_dir="$VENV_ROOT/demo-$flavour"
-  local pins
-  pins="$( { echo "$version"; cat "$ROOT/requirements.txt" "$ROOT/config/configuration.yaml" \
-    "$ROOT/scripts/devtools/ha_requirements.py"; } | sha256sum | cut -c1-16)"
+  env_dir="$(_env_dir "demo-$flavour")"
+  pins="$( { _python_identity "demo-$flavour"; echo "$version"; cat "$ROOT/requirements.txt" \
+    "$ROOT/config/configuration.yaml" "$ROOT/scripts/devtools/ha_requirements.py"; } | sha256sum | cut -c1-16)"
   if [[ -f "$env_dir/.pins" && "$(cat "$env_dir/.pins")" == "$pins" ]]; then
     echo "$env_dir"; return
   fi
-  local python
-  python="$(find_python)"
-  echo ">> creating the demo environment (Home Assistant $version) in $env_dir (a few minutes)" >&2
-  rm -rf "$env_dir"
-  mkdir -p "$VENV_ROOT"
-  "$python" -m venv "$env_dir" >&2
-  "$env_dir/bin/pip" install -q --upgrade pip >&2
-  # Home Assistant 2026.2 declares Python >= 3.13.2; it runs on the machines' 3.13.0.
-  _demo_pip "$env_dir" "homeassistant==$version" -r "$ROOT/requirements.txt"
-  local constraints reqs
-  constraints="$("$env_dir/bin/python" -c 'import homeassistant, pathlib; print(pathlib.Path(homeassistant.__file__).parent / "package_constraints.txt")')"
-  reqs="$env_dir/demo-requirements.txt"
-  "$env_dir/bin/python" "$ROOT/scripts/devtools/ha_requirements.py" "$ROOT/config/configuration.yaml" > "$reqs"
-  _demo_pip "$env_dir" -r "$reqs" -c "$constraints"
-  echo "$pins" > "$env_dir/.pins"
+  with_env_lock "demo-$flavour" _build_demo_env "$flavour" "$env_dir" "$version" "$pins"
   echo "$env_dir"
 }
 
-_demo_pip() {
-  local env_dir="$1"; shift
-  # (pip config on some machines names local indexes that do not exist: keep their warnings out.)
-  "$env_dir/bin/pip" install -q --ignore-requires-python "$@" 2>&1 | { grep -v "^WARNING: Location" >&2 || true; }
-  [[ "${PIPESTATUS[0]}" == 0 ]] || { echo "error: pip install $* failed" >&2; exit 1; }
+_build_demo_env() {
+  local flavour="$1" env_dir="$2" version="$3" pins="$4" kind="demo-$1"
+  if [[ -f "$env_dir/.pins" && "$(cat "$env_dir/.pins")" == "$pins" ]]; then return 0; fi
+  echo ">> creating the demo environment (Home Assistant $version) in $env_dir (a few minutes)" >&2
+  _create_venv "$kind" "$env_dir"
+  env_pip "$kind" "$env_dir" "homeassistant==$version" -r "$ROOT/requirements.txt"
+  local constraints reqs="$env_dir/demo-requirements.txt"
+  constraints="$(in_env "$kind" "$env_dir/bin/python" -c 'import homeassistant, pathlib; print(pathlib.Path(homeassistant.__file__).parent / "package_constraints.txt")')"
+  in_env "$kind" "$env_dir/bin/python" "$ROOT/scripts/devtools/ha_requirements.py" "$ROOT/config/configuration.yaml" > "$reqs"
+  env_pip "$kind" "$env_dir" -r "$reqs" -c "$constraints"
+  echo "$pins" > "$env_dir/.pins"
+}
+
+# demo_prefix newest|min: PY314_PREFIX runs a command of that demo environment (empty for min).
+demo_prefix() {
+  if [[ "$1" == newest ]]; then py314_prefix; else PY314_PREFIX=(); fi
 }
 
 # free_port -> a TCP port nobody listens on at 127.0.0.1 right now.
 free_port() {
-  "$(find_python)" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  "$(host_python)" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
 # port_in_use PORT -> success when something listens on 127.0.0.1:PORT.
 port_in_use() {
-  "$(find_python)" -c 'import socket, sys; s = socket.socket(); sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"
+  "$(host_python)" -c 'import socket, sys; s = socket.socket(); sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"
 }
 
 # prepare_config DIR -> DIR holds configuration.yaml (copied unless it is config/ itself), fresh
@@ -80,16 +78,16 @@ prepare_config() {
 }
 
 # start_emulator PYTHON PORT LOGFILE -> prints the emulator's pid (the demo library: about 120
-# playlists, 800 liked songs, one Last.fm user).
+# playlists, 800 liked songs, one Last.fm user). PY314_PREFIX (see demo_prefix) runs it.
 start_emulator() {
   local python="$1" port="$2" log="$3"
-  (cd "$ROOT" && exec "$python" -m tests.emulator --host 127.0.0.1 --port "$port" --seed 7 \
+  (cd "$ROOT" && { ((${#PY314_PREFIX[@]} == 0)) || py314_prefix; } && exec "${PY314_PREFIX[@]}" "$python" -m tests.emulator --host 127.0.0.1 --port "$port" --seed 7 \
     --playlists 120 --liked 800 --catalogue 1500 --lastfm-users 1) >"$log" 2>&1 &
   echo $!
 }
 
 # start_hass PYTHON CONFIG_DIR PORT EMULATOR_PORT LOGFILE -> prints the pid of Home Assistant,
-# started through the launcher (which skips only the Python patch-level check of 2026.x).
+# started through the launcher (which skips only onboarding's cloud flows). PY314_PREFIX runs it.
 start_hass() {
   local python="$1" config="$2" port="$3" emu_port="$4" log="$5"
   (
@@ -98,7 +96,8 @@ start_hass() {
     export SPOTIFREAK_SPOTIFY_API_URL="http://127.0.0.1:$emu_port/v1/"
     export SPOTIFREAK_SPOTIFY_ACCOUNTS_URL="http://127.0.0.1:$emu_port"
     export SPOTIFREAK_LASTFM_API_URL="http://127.0.0.1:$emu_port/2.0/"
-    exec "$python" "$ROOT/scripts/devtools/hass_launcher.py" -c "$config"
+    ((${#PY314_PREFIX[@]} == 0)) || py314_prefix
+    exec "${PY314_PREFIX[@]}" "$python" "$ROOT/scripts/devtools/hass_launcher.py" -c "$config"
   ) >"$log" 2>&1 &
   echo $!
 }
@@ -107,7 +106,7 @@ start_hass() {
 # exits first or the time runs out.
 wait_http() {
   local url="$1" seconds="$2" pid="$3" waited=0
-  while ! "$(find_python)" - "$url" <<'PY' 2>/dev/null
+  while ! "$(host_python)" - "$url" <<'PY' 2>/dev/null
 import sys, urllib.error, urllib.request
 try:
     urllib.request.urlopen(sys.argv[1], timeout=2)

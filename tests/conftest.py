@@ -10,7 +10,9 @@ from typing import Any
 from unittest.mock import PropertyMock, patch
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
+from homeassistant import block_async_io
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
@@ -18,6 +20,7 @@ from homeassistant.components.application_credentials import (
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 
 # Home Assistant's loader must find this project's custom_components before the harness's own.
 import custom_components.spotifreak  # noqa: F401
@@ -33,10 +36,47 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom integrations in every test."""
 
 
+# Lines Home Assistant logs when an integration blocks the event loop or uses a deprecated API.
+FORBIDDEN_LOG_LINES = ("Detected blocking call", "Detected that custom integration")
+
+
+@pytest.fixture(autouse=True)
+def detect_blocking_calls(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> Generator[None]:
+    """Switch Home Assistant's blocking-call detection on for every test with `hass`.
+
+    The harness leaves it off (production turns it on at start-up). A blocking call in the event
+    loop, or a deprecation report about this integration, fails the test.
+    """
+    if "hass" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("disable_block_async_io")  # restores the functions afterwards
+    block_async_io.enable()
+    yield
+    reported = [
+        record.getMessage()
+        for record in caplog.get_records("call") + caplog.get_records("setup")
+        if record.getMessage().startswith(FORBIDDEN_LOG_LINES)
+    ]
+    assert not reported, reported
+
+
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries of failed reads wait milliseconds, not seconds (their count is what tests check)."""
     monkeypatch.setattr(spotify_module, "BACKOFF_SECONDS", (0.001, 0.001))
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots in Home Assistant's format, under tests/snapshots/.
+
+    Defined here because the harness's own override of syrupy's fixture loses to syrupy's on
+    the newest releases (pytest's plugin order).
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture

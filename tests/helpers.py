@@ -6,14 +6,14 @@ from datetime import timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.spotifreak.const import DOMAIN
 from tests.emulator import Emulator
 
-NEWEST_HA = "2026.2.3"  # the environment snapshots and generated translations are recorded in
+NEWEST_HA = "2026.10.4"  # the environment snapshots and generated translations are recorded in
 
 
 def entity_id(
@@ -24,6 +24,22 @@ def entity_id(
     found = registry.async_get_entity_id(platform, DOMAIN, f"{entry.unique_id}_{key}")
     assert found is not None, f"no {platform} entity with key {key}"
     return found
+
+
+def device_by_identifier(
+    registry: dr.DeviceRegistry, entry: MockConfigEntry, value: str
+) -> dr.DeviceEntry | None:
+    """The entry's device with identifier (DOMAIN, value).
+
+    `async_get_device(identifiers=...)` is deprecated from 2026.11 (it raises in tests); 2025.4
+    has only that.
+    """
+    if hasattr(registry, "async_get_device_by_identifier"):
+        found: dr.DeviceEntry | None = registry.async_get_device_by_identifier(
+            (DOMAIN, value), entry.entry_id
+        )
+        return found
+    return registry.async_get_device(identifiers={(DOMAIN, value)})
 
 
 def cache_state(
