@@ -197,6 +197,10 @@ async def test_options_saved_and_reloaded(
     coordinator_before = entry.runtime_data.coordinator
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
+    # The link in the Last.fm key's description is a placeholder (no URLs in translations).
+    assert result["description_placeholders"] == {
+        "lastfm_api_url": "https://www.last.fm/api/account/create"
+    }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         _options(

@@ -30,8 +30,8 @@ from custom_components.spotifreak.const import (
     DOMAIN,
     EVENT_CACHE_REFRESHED,
 )
-from custom_components.spotifreak.coordinator import stale_issue_id
 from custom_components.spotifreak.core.references import name_key
+from custom_components.spotifreak.issues import ISSUE_CACHE_STALE, issue_id
 from tests.emulator import Emulator, Fault, Library
 
 from .helpers import cache_state
@@ -167,7 +167,7 @@ async def test_stale_sensor_and_repair_issue(
         await hass.async_block_till_done(wait_background_tasks=True)
     assert cache_state(hass, entry, "cache_stale", "binary_sensor") == "on"
     assert float(cache_state(hass, entry, "cache_age")) >= 60
-    issue = issue_registry.async_get_issue(DOMAIN, stale_issue_id(entry.entry_id))
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id(ISSUE_CACHE_STALE, entry.entry_id))
     assert issue is not None
     assert issue.translation_key == "cache_stale"
 
@@ -175,7 +175,9 @@ async def test_stale_sensor_and_repair_issue(
     await entry.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
     assert cache_state(hass, entry, "cache_stale", "binary_sensor") == "off"
-    assert issue_registry.async_get_issue(DOMAIN, stale_issue_id(entry.entry_id)) is None
+    assert (
+        issue_registry.async_get_issue(DOMAIN, issue_id(ISSUE_CACHE_STALE, entry.entry_id)) is None
+    )
 
 
 async def test_cache_age_ticks_without_calls(

@@ -12,10 +12,12 @@ import pytest
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.spotifreak.const import DOMAIN
+from custom_components.spotifreak.issues import ISSUE_CACHE_STALE, issue_id
 from tests.emulator import Emulator, Fault
 
 from .helpers import cache_state, stored_cache
@@ -277,3 +279,24 @@ async def test_retry_after_survives_a_restart(
     await hass.async_block_till_done()
     assert emulator.spotify_calls == 0
     assert entry.runtime_data.api.retry_after is not None
+
+
+async def test_remove_entry_deletes_its_repair_issues(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    emulator: Emulator,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A removed account leaves no repair issue behind (on every supported release)."""
+    stored_cache(hass_storage, config_entry, emulator, age=timedelta(hours=3), playlists=3)
+    emulator.inject(Fault(status=503, path="/v1/me/playlists", times=None))
+    entry = await setup_entry()
+    assert entry.state is ConfigEntryState.LOADED  # the stored cache is served
+    stale = issue_id(ISSUE_CACHE_STALE, entry.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, stale) is not None
+
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, stale) is None

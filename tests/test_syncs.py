@@ -26,9 +26,10 @@ from custom_components.spotifreak.const import (
     DOMAIN,
     EVENT_SYNC_FINISHED,
 )
-from custom_components.spotifreak.syncs import lastfm_issue_id
+from custom_components.spotifreak.issues import ISSUE_LASTFM_AUTH, issue_id
 from tests.emulator import Emulator, Fault
 from tests.emulator.library import LASTFM_API_KEY, LASTFM_SUSPENDED_API_KEY
+from tests.helpers import device_by_identifier
 
 
 async def _call(hass: HomeAssistant, action: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -190,9 +191,12 @@ async def test_configured_sync_lifecycle(
     """Add a sync: its device and entities appear; Run works; reconfigure; remove cleans up."""
     entry = init_integration
     sync_id = await _add_mirror(hass, entry, max_tracks=20)
-    device = device_registry.async_get_device(identifiers={(DOMAIN, sync_id)})
+    device = device_by_identifier(device_registry, entry, sync_id)
     assert device is not None
     assert device.name == "Monthly archive"
+    account = device_by_identifier(device_registry, entry, str(entry.unique_id))
+    assert account is not None
+    assert device.via_device_id == account.id
     result_id = _sync_entity(hass, sync_id, "last_result")
     assert hass.states.get(result_id).state == "unknown"  # type: ignore[union-attr]
 
@@ -231,7 +235,7 @@ async def test_configured_sync_lifecycle(
 
     assert hass.config_entries.async_remove_subentry(entry, sync_id)
     await hass.async_block_till_done()
-    assert device_registry.async_get_device(identifiers={(DOMAIN, sync_id)}) is None
+    assert device_by_identifier(device_registry, entry, sync_id) is None
     assert entity_registry.async_get(result_id) is None
     assert not (await _call(hass, "get_run_history", {"sync_id": sync_id}))["runs"]
     with pytest.raises(ServiceValidationError):
@@ -335,8 +339,14 @@ async def test_lastfm_suspended_key_raises_repair(
     user = emulator.library.lastfm_users[0]
     with pytest.raises(HomeAssistantError):
         await _call(hass, "lastfm_top_tracks", {"playlist": "Weekly", "username": user})
-    issue = issue_registry.async_get_issue(DOMAIN, lastfm_issue_id(init_integration.entry_id))
+    issue = issue_registry.async_get_issue(
+        DOMAIN, issue_id(ISSUE_LASTFM_AUTH, init_integration.entry_id)
+    )
     assert issue is not None
+    assert issue.translation_placeholders == {
+        "account": init_integration.title,
+        "lastfm_api_url": "https://www.last.fm/api/accounts",
+    }
 
 
 @pytest.mark.parametrize(

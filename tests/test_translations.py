@@ -72,3 +72,37 @@ def test_every_entity_has_a_name_and_icon() -> None:
         for key, strings in entities.items():
             assert strings["name"], f"{platform}.{key}"
             assert key in icons["entity"][platform], f"icon for {platform}.{key}"
+
+
+# hassfest's rules for translation strings (script/hassfest/translations.py in Home Assistant core).
+URL = re.compile(
+    r"(((ftp|ftps|scp|http|https|mqtt|mqtts|socket|socks5):\/\/|www\.)"
+    r"[a-z0-9]+([\-\.]{1}[a-z0-9]+)*\.[a-z]{2,5}(:[0-9]{1,5})?(\/.*)?)",
+    re.IGNORECASE,
+)
+PLACEHOLDER_IN_SINGLE_QUOTES = re.compile(r"'{\w+}'")
+
+
+def _strings(tree: object, path: str = "") -> list[tuple[str, str]]:
+    if isinstance(tree, dict):
+        return [item for key, value in tree.items() for item in _strings(value, f"{path}.{key}")]
+    return [(path.lstrip("."), tree)] if isinstance(tree, str) else []
+
+
+@pytest.mark.parametrize("name", ["strings.json", "translations/en.json"])
+def test_strings_follow_hassfest_rules(name: str) -> None:
+    """No URL, no HTML and no placeholder in single quotes: links go through placeholders."""
+    from homeassistant.helpers.config_validation import string_with_no_html
+
+    tree = json.loads((COMPONENT / name).read_text(encoding="utf-8"))
+    problems: list[str] = []
+    for path, text in _strings(tree):
+        if URL.search(text):
+            problems.append(f"{path}: URL")
+        if PLACEHOLDER_IN_SINGLE_QUOTES.search(text):
+            problems.append(f"{path}: placeholder in single quotes")
+        try:
+            string_with_no_html(text)
+        except Exception:  # vol.Invalid: HTML in the string
+            problems.append(f"{path}: HTML")
+    assert not problems, problems

@@ -18,6 +18,8 @@ from .api import SpotifyApi
 from .const import DEFAULT_SPOTIFY_API_URL, DOMAIN, ENV_SPOTIFY_API_URL
 from .coordinator import PlaylistCacheCoordinator, async_remove_stores
 from .core.spotify import SpotifyService
+from .entity import async_register_account_device
+from .issues import async_delete_entry_issues
 from .models import SpotifreakConfigEntry, SpotifreakData
 from .services import async_setup_services
 from .syncs import SyncManager, async_remove_sync_store
@@ -58,7 +60,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) -
     await coordinator.async_config_entry_first_refresh()
     syncs = SyncManager(hass, entry, api, coordinator)
     await syncs.async_load()
-    entry.runtime_data = SpotifreakData(api=api, coordinator=coordinator, syncs=syncs)
+    entry.runtime_data = SpotifreakData(
+        api=api,
+        coordinator=coordinator,
+        syncs=syncs,
+        account_device_id=async_register_account_device(hass, entry),
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -71,6 +78,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) -> None:
-    """The account was removed: delete what Spotifreak stored for it."""
+    """Delete what Spotifreak stored for a removed account, and its repair issues."""
     await async_remove_stores(hass, entry)
     await async_remove_sync_store(hass, entry.entry_id)
+    async_delete_entry_issues(hass, entry.entry_id)

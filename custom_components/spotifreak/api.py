@@ -34,14 +34,19 @@ from .core.spotify import SpotifyService
 T = TypeVar("T")
 
 REAUTH_ERRORS: tuple[type[Exception], ...]
-try:  # Home Assistant 2026.3+: typed token-request errors (subclasses of ClientResponseError).
-    from homeassistant.helpers.config_entry_oauth2_flow import (  # type: ignore[attr-defined]
-        OAuth2TokenRequestReauthError,
-    )
+try:  # Home Assistant 2026.x: typed token-request errors (subclasses of ClientResponseError).
+    from homeassistant.exceptions import OAuth2TokenRequestReauthError
 
-    REAUTH_ERRORS = (OAuth2TokenRequestReauthError,)  # pragma: no cover
-except ImportError:  # older releases raise ClientResponseError itself
-    REAUTH_ERRORS = ()
+    REAUTH_ERRORS = (OAuth2TokenRequestReauthError,)
+except ImportError:  # pragma: no cover - the OAuth helper held them first (2026.3)
+    try:
+        from homeassistant.helpers.config_entry_oauth2_flow import (  # type: ignore[attr-defined]
+            OAuth2TokenRequestReauthError,
+        )
+
+        REAUTH_ERRORS = (OAuth2TokenRequestReauthError,)
+    except ImportError:  # 2025.4 to 2026.2 raise ClientResponseError itself
+        REAUTH_ERRORS = ()
 
 
 def token_error(err: ClientError) -> SpotifyAuthError | SpotifyUnavailableError:

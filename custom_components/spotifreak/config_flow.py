@@ -54,6 +54,7 @@ from .const import (
     DOMAIN,
     ENV_LASTFM_API_URL,
     ENV_SPOTIFY_API_URL,
+    LASTFM_API_CREATE_URL,
     MAX_REFRESH_INTERVAL,
     MIN_REFRESH_INTERVAL,
     SPOTIFY_SCOPES,
@@ -282,7 +283,12 @@ class SpotifreakOptionsFlow(OptionsFlow):
                 ): TextSelector(TextSelectorConfig(type=TextSelectorType.TEXT)),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={"lastfm_api_url": LASTFM_API_CREATE_URL},
+        )
 
     async def _async_check_lastfm(
         self, options: dict[str, Any], user_input: dict[str, Any]

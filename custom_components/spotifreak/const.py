@@ -15,6 +15,9 @@ ENV_LASTFM_API_URL: Final = "SPOTIFREAK_LASTFM_API_URL"
 DEFAULT_SPOTIFY_API_URL: Final = "https://api.spotify.com/v1/"
 DEFAULT_SPOTIFY_ACCOUNTS_URL: Final = "https://accounts.spotify.com"
 DEFAULT_LASTFM_API_URL: Final = "https://ws.audioscrobbler.com/2.0/"
+# Pages named in the UI's texts (translations may not contain URLs: they are placeholders).
+LASTFM_API_CREATE_URL: Final = "https://www.last.fm/api/account/create"
+LASTFM_API_ACCOUNTS_URL: Final = "https://www.last.fm/api/accounts"
 
 SPOTIFY_SCOPES: Final = (
     "playlist-read-private",

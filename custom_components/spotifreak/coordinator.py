@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-import inspect
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,10 +16,11 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.json import json_dumps
 from homeassistant.helpers.storage import Store
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .api import SpotifyApi
+from .compat import entry_store, update_failed
 from .const import (
     CONF_EXPORT_PATH,
     CONF_INCLUDE_COLLABORATIVE,
@@ -35,7 +35,6 @@ from .const import (
     EVENT_CACHE_REFRESHED,
     LOGGER,
     STALE_POLICY_FETCH,
-    STORAGE_VERSION,
 )
 from .core.cache import CacheDiff, CacheFilter, PlaylistCache
 from .core.context import Resolution
@@ -49,6 +48,7 @@ from .core.errors import (
 from .core.records import PlaylistRecord
 from .core.resolver import PlaylistResolver
 from .core.spotify import SpotifyService
+from .issues import ISSUE_CACHE_STALE, async_create_entry_issue, async_delete_entry_issue
 
 if TYPE_CHECKING:
     from .models import SpotifreakConfigEntry
@@ -56,11 +56,6 @@ if TYPE_CHECKING:
 TICK = timedelta(minutes=1)
 RETRY_FAILED_REFRESH = timedelta(minutes=5)
 STORE_SAVE_DELAY = 10  # seconds: write-backs after fallback fetches are batched
-
-
-def stale_issue_id(entry_id: str) -> str:
-    """The repair issue raised while this entry's cache is stale."""
-    return f"cache_stale_{entry_id}"
 
 
 def spotify_error_key(err: SpotifyError) -> str:
@@ -77,15 +72,12 @@ def spotify_error_key(err: SpotifyError) -> str:
 
 
 def cache_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    """The Store holding an entry's playlist cache.
+    """Return the Store holding an entry's playlist cache.
 
-    Where Home Assistant supports it (not 2025.4), a large cache is serialised
-    off the event loop; the cache is copy-on-write, so that is safe.
+    A large cache is serialised off the event loop where Home Assistant supports it; the cache
+    is copy-on-write, so that is safe.
     """
-    key = f"{DOMAIN}.{entry_id}.cache"
-    if "serialize_in_event_loop" in inspect.signature(Store.__init__).parameters:
-        return Store(hass, STORAGE_VERSION, key, serialize_in_event_loop=False)
-    return Store(hass, STORAGE_VERSION, key)  # pragma: no cover - Home Assistant 2025.4
+    return entry_store(hass, f"{DOMAIN}.{entry_id}.cache", off_loop=True)
 
 
 async def async_remove_stores(hass: HomeAssistant, entry: SpotifreakConfigEntry) -> None:
@@ -238,10 +230,11 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
                 )
                 return self.data
             failure = spotify_error(err)
-            raise UpdateFailed(
+            raise update_failed(
                 translation_domain=DOMAIN,
                 translation_key=failure.translation_key,
                 translation_placeholders=failure.translation_placeholders,
+                retry_after=getattr(err, "retry_after", None),
             ) from err
         finally:
             remembered, self._remembered_during_refresh = self._remembered_during_refresh, None
@@ -356,22 +349,20 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         if stale == self.stale:
             return
         self.stale = stale
-        issue_id = stale_issue_id(self.config_entry.entry_id)
+        entry_id = self.config_entry.entry_id
         if stale and age is not None:
-            ir.async_create_issue(
+            async_create_entry_issue(
                 self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
+                entry_id,
+                ISSUE_CACHE_STALE,
                 severity=ir.IssueSeverity.WARNING,
-                translation_key="cache_stale",
                 translation_placeholders={
                     "account": self.config_entry.title,
                     "stale_after": str(int(self.stale_after.total_seconds() // 60)),
                 },
             )
         elif not stale:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            async_delete_entry_issue(self.hass, entry_id, ISSUE_CACHE_STALE)
 
     @callback
     def _async_tick(self, _now: datetime) -> None:

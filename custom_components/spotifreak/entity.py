@@ -12,12 +12,14 @@ from homeassistant.config_entries import (
     ConfigSubentry,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceEntryType
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .compat import device_info
 from .const import DOMAIN
 from .coordinator import PlaylistCacheCoordinator
 from .core.runs import RunRecord
@@ -27,6 +29,30 @@ if TYPE_CHECKING:
     from .models import SpotifreakConfigEntry
 
 SYNC_MODELS = {SYNC_TYPE_MIRROR: "Playlist mirror", SYNC_TYPE_LASTFM: "Last.fm top tracks"}
+
+
+def account_device(user_id: str, title: str) -> dict[str, Any]:
+    """Return the fields of the account's device (a service device, one per entry)."""
+    return {
+        "identifiers": {(DOMAIN, user_id)},
+        "name": title,
+        "manufacturer": "Spotify",
+        "model": "Spotify account",
+        "entry_type": DeviceEntryType.SERVICE,
+        "configuration_url": f"https://open.spotify.com/user/{user_id}",
+    }
+
+
+@callback
+def async_register_account_device(hass: HomeAssistant, entry: SpotifreakConfigEntry) -> str:
+    """Register the account's device before any entity, and return its registry id.
+
+    The syncs' devices name it as their parent by this id (`via_device_id`).
+    """
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **account_device(str(entry.unique_id), entry.title)
+    )
+    return device.id
 
 
 class SpotifreakEntity(CoordinatorEntity[PlaylistCacheCoordinator]):
@@ -41,13 +67,8 @@ class SpotifreakEntity(CoordinatorEntity[PlaylistCacheCoordinator]):
         self.entity_description = description
         user_id = coordinator.user_id
         self._attr_unique_id = f"{user_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, user_id)},
-            name=coordinator.config_entry.title,
-            manufacturer="Spotify",
-            model="Spotify account",
-            entry_type=DeviceEntryType.SERVICE,
-            configuration_url=f"https://open.spotify.com/user/{user_id}",
+        self._attr_device_info = device_info(
+            **account_device(user_id, coordinator.config_entry.title)
         )
 
     @property
@@ -77,13 +98,13 @@ class SyncEntity(Entity):
         self.sync_id = subentry.subentry_id
         self._entry_id = entry.entry_id
         self._attr_unique_id = f"{subentry.subentry_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
+        self._attr_device_info = device_info(
             identifiers={(DOMAIN, subentry.subentry_id)},
             name=subentry.title,
             manufacturer="Spotifreak",
             model=SYNC_MODELS.get(subentry.subentry_type, subentry.subentry_type),
             entry_type=DeviceEntryType.SERVICE,
-            via_device=(DOMAIN, str(entry.unique_id)),
+            parent=(str(entry.unique_id), entry.runtime_data.account_device_id),
         )
 
     @property

@@ -19,6 +19,7 @@ class SpotifreakData:
     api: SpotifyApi
     coordinator: PlaylistCacheCoordinator
     syncs: SyncManager
+    account_device_id: str
 
 
 SpotifreakConfigEntry: TypeAlias = ConfigEntry[SpotifreakData]

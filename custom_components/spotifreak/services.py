@@ -180,8 +180,8 @@ def _configured_syncs(
 ) -> list[tuple[SpotifreakConfigEntry, str]]:
     """The (entry, subentry id) pairs a run_sync call names: by sync_id, entity or device.
 
-    Plain fields rather than a service target: the target selector's device filter is
-    refused from Home Assistant 2026.11 on, and target helpers moved between releases.
+    Plain fields rather than a service target, so that one call can also name a sync by its
+    id (a target selector with a `device` filter would be valid on every supported release).
     """
     entries: list[SpotifreakConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
     wanted: list[str] = []

@@ -24,6 +24,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dis
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from .compat import entry_store
 from .const import (
     CONF_LASTFM_API_KEY,
     CONF_LASTFM_USERNAME,
@@ -31,8 +32,8 @@ from .const import (
     DOMAIN,
     ENV_LASTFM_API_URL,
     EVENT_SYNC_FINISHED,
+    LASTFM_API_ACCOUNTS_URL,
     LOGGER,
-    STORAGE_VERSION,
 )
 from .core import lastfm_sync, mirror
 from .core.context import Resolution, SyncContext
@@ -41,6 +42,7 @@ from .core.lastfm import LastfmClient
 from .core.matching import MatchCache
 from .core.records import PlaylistRecord
 from .core.runs import RunRecord, RunStatus
+from .issues import ISSUE_LASTFM_AUTH, async_create_entry_issue, async_delete_entry_issue
 
 if TYPE_CHECKING:
     from .api import SpotifyApi
@@ -69,18 +71,13 @@ SYNC_TYPES: Final[dict[str, SyncType]] = {
 
 
 def sync_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    """The Store holding an entry's run history, sync states and Last.fm match cache."""
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.syncs")
+    """Return the Store holding an entry's run history, sync states and Last.fm match cache."""
+    return entry_store(hass, f"{DOMAIN}.{entry_id}.syncs")
 
 
 def signal_sync_finished(entry_id: str) -> str:
     """Dispatcher signal sent after each run of an entry's syncs."""
     return f"{DOMAIN}_{entry_id}_sync_finished"
-
-
-def lastfm_issue_id(entry_id: str) -> str:
-    """The repair issue raised while Last.fm refuses the entry's API key."""
-    return f"lastfm_auth_{entry_id}"
 
 
 def adhoc_sync_id(sync_type: str, options: Mapping[str, Any]) -> str:
@@ -284,19 +281,20 @@ class SyncManager:
         """Last.fm refusing the API key (errors 10, 26) needs the user: a repair issue says so."""
         if record.sync_type != SYNC_TYPE_LASTFM:
             return
-        issue_id = lastfm_issue_id(self._entry.entry_id)
+        entry_id = self._entry.entry_id
         if record.reason == REASON_LASTFM_AUTH:
-            ir.async_create_issue(
+            async_create_entry_issue(
                 self._hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
+                entry_id,
+                ISSUE_LASTFM_AUTH,
                 severity=ir.IssueSeverity.ERROR,
-                translation_key="lastfm_auth",
-                translation_placeholders={"account": self._entry.title},
+                translation_placeholders={
+                    "account": self._entry.title,
+                    "lastfm_api_url": LASTFM_API_ACCOUNTS_URL,
+                },
             )
         elif record.status is not RunStatus.FAILED:
-            ir.async_delete_issue(self._hass, DOMAIN, issue_id)
+            async_delete_entry_issue(self._hass, entry_id, ISSUE_LASTFM_AUTH)
 
     async def async_run_configured(self, subentry_id: str) -> RunRecord:
         """Run a configured sync (a config subentry) by its id."""
