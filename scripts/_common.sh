@@ -19,6 +19,10 @@ CACHE_ROOT="${SPOTIFREAK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spotifreak}"
 VENV_ROOT="${SPOTIFREAK_VENV_ROOT:-$CACHE_ROOT/venv}"
 DEBIAN_ROOT="$CACHE_ROOT/debian-sid"
 PY314_MIN="3.14.2"
+# What the Debian root holds: Python 3.14, and a compiler for the few requirements of Home
+# Assistant's own integrations (voice activity detection, noise suppression) that publish no
+# Python 3.14 wheels.
+DEBIAN_PACKAGES="python3.14,python3.14-venv,python3.14-dev,g++,ca-certificates"
 
 find_python() {
   # Python 3.13 for the minimum environments. A bare python3.13 fails through pyenv's shim on the
@@ -69,9 +73,14 @@ _debian_mirror() {
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
+# The root exists and holds today's package list (a changed list builds it again).
+_debian_root_ready() {
+  [[ -f "$DEBIAN_ROOT/.spotifreak-ready" && "$(cat "$DEBIAN_ROOT/.spotifreak-ready")" == "$DEBIAN_PACKAGES" ]]
+}
+
 # ensure_debian_root: build the Debian unstable root with python3.14 once (under a lock).
 ensure_debian_root() {
-  [[ -f "$DEBIAN_ROOT/.spotifreak-ready" ]] && return 0
+  _debian_root_ready && return 0
   if [[ "$(id -u)" != 0 ]] || [[ ! -f /etc/debian_version ]]; then
     cat >&2 <<EOF
 error: Python $PY314_MIN or newer (3.14) is needed for the newest environments.
@@ -84,27 +93,33 @@ EOF
   mkdir -p "$CACHE_ROOT"
   (
     flock 9
-    [[ -f "$DEBIAN_ROOT/.spotifreak-ready" ]] && exit 0
+    _debian_root_ready && exit 0
     if ! command -v debootstrap >/dev/null 2>&1; then
       echo ">> installing debootstrap" >&2
       apt-get install -y -q debootstrap >&2 || { apt-get update -q >&2 && apt-get install -y -q debootstrap >&2; }
     fi
     local mirror building="$DEBIAN_ROOT.building"
     mirror="$(_debian_mirror)"
-    echo ">> building a Debian unstable root with python3.14 in $DEBIAN_ROOT from $mirror (once; about a minute, 800 MB)" >&2
-    rm -rf "$building"
+    echo ">> building a Debian unstable root with python3.14 in $DEBIAN_ROOT from $mirror (once; a minute or two, 800 MB)" >&2
+    rm -rf --one-file-system "$building"
     # debootstrap mounts /proc and friends inside the target: keep those mounts private too.
     if ! unshare --mount --propagation private -- debootstrap --variant=minbase \
-        --include=python3.14,python3.14-venv,ca-certificates sid "$building" "$mirror" >&2 \
+        --include="$DEBIAN_PACKAGES" sid "$building" "$mirror" >&2 \
       && ! debootstrap --variant=minbase \
-        --include=python3.14,python3.14-venv,ca-certificates sid "$building" "$mirror" >&2; then
+        --include="$DEBIAN_PACKAGES" sid "$building" "$mirror" >&2; then
       echo "error: debootstrap failed (see above)" >&2
-      rm -rf "$building"
+      rm -rf --one-file-system "$building"
       exit 1
     fi
-    rm -rf "$DEBIAN_ROOT"
+    if grep -qsF " $DEBIAN_ROOT/" /proc/self/mounts; then
+      echo "error: something is mounted inside $DEBIAN_ROOT (another script running?); try again" >&2
+      rm -rf --one-file-system "$building"
+      exit 1
+    fi
+    # Never follow a bind mount of the checkout or /tmp into the old root.
+    rm -rf --one-file-system "$DEBIAN_ROOT"
     mv "$building" "$DEBIAN_ROOT"
-    touch "$DEBIAN_ROOT/.spotifreak-ready"
+    echo "$DEBIAN_PACKAGES" > "$DEBIAN_ROOT/.spotifreak-ready"
   ) 9>"$CACHE_ROOT/debian-sid.lock"
 }
 
@@ -182,6 +197,11 @@ py314_prefix() {
   # PIP_FIND_LINKS a folder the root does not have.
   PY314_PREFIX=(chroot "$DEBIAN_ROOT" /usr/bin/env -C "${1:-$PWD}" -u PIP_FIND_LINKS
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "HOME=$HOME")
+}
+
+# py314_prefix_here: when PY314_PREFIX is in use, point it at the current directory.
+py314_prefix_here() {
+  ((${#PY314_PREFIX[@]} == 0)) || py314_prefix
 }
 
 # python314_path -> the Python 3.14 to create environments with (inside the root when chrooted).

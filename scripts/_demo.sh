@@ -49,6 +49,50 @@ demo_prefix() {
   if [[ "$1" == newest ]]; then py314_prefix; else PY314_PREFIX=(); fi
 }
 
+# ensure_node_modules -> the node_modules directory of the dashboard check (puppeteer-core, from
+# scripts/devtools/dashboard/package-lock.json), installed once under the cache.
+ensure_node_modules() {
+  local source="$ROOT/scripts/devtools/dashboard" target pins
+  pins="$(cat "$source/package.json" "$source/package-lock.json" | sha256sum | cut -c1-16)"
+  target="$CACHE_ROOT/node/dashboard-$pins"
+  if [[ ! -f "$target/.ready" ]]; then
+    echo ">> installing puppeteer-core for the dashboard check in $target" >&2
+    rm -rf "$target" && mkdir -p "$target"
+    cp "$source/package.json" "$source/package-lock.json" "$target/"
+    # puppeteer-core downloads no browser; Debian's chromium is used.
+    (cd "$target" && npm ci --no-audit --no-fund --loglevel=error) >&2 || return 1
+    touch "$target/.ready"
+  fi
+  echo "$target/node_modules"
+}
+
+# check_dashboard SESSION SCREENSHOT: render the dashboard in Chromium and check it (prints PASS and
+# FAIL lines, then "N passed, M failed"). Without Chromium or Node.js: says so, and fails in CI.
+check_dashboard() {
+  local session="$1" screenshot="$2" modules missing=""
+  command -v node >/dev/null 2>&1 || missing="Node.js (node, npm)"
+  [[ -x "${SPOTIFREAK_CHROMIUM:-/usr/bin/chromium}" ]] || missing="${missing:+$missing and }Chromium (apt-get install chromium)"
+  if [[ -n "$missing" ]]; then
+    if [[ -n "${CI:-}" ]]; then
+      echo "  FAIL the dashboard is rendered in Chromium: $missing not installed"
+      echo "0 passed, 1 failed"
+      return 1
+    fi
+    echo "  SKIP the dashboard is not rendered: $missing not installed (CI fails here)"
+    echo "0 passed, 0 failed"
+    return 0
+  fi
+  if [[ ! -f "$session" ]]; then
+    echo "  FAIL the dashboard is rendered in Chromium: the end-to-end run did not reach the dashboard"
+    echo "0 passed, 1 failed"
+    return 1
+  fi
+  modules="$(ensure_node_modules)" || { echo "  FAIL puppeteer-core could not be installed"; echo "0 passed, 1 failed"; return 1; }
+  mkdir -p "$(dirname "$screenshot")"
+  node "$ROOT/scripts/devtools/dashboard/render_dashboard.cjs" --modules "$modules" \
+    --session "$session" --screenshot "$screenshot"
+}
+
 # free_port -> a TCP port nobody listens on at 127.0.0.1 right now.
 free_port() {
   "$(host_python)" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -81,7 +125,7 @@ prepare_config() {
 # playlists, 800 liked songs, one Last.fm user). PY314_PREFIX (see demo_prefix) runs it.
 start_emulator() {
   local python="$1" port="$2" log="$3"
-  (cd "$ROOT" && { ((${#PY314_PREFIX[@]} == 0)) || py314_prefix; } && exec "${PY314_PREFIX[@]}" "$python" -m tests.emulator --host 127.0.0.1 --port "$port" --seed 7 \
+  (cd "$ROOT" && py314_prefix_here && exec "${PY314_PREFIX[@]}" "$python" -m tests.emulator --host 127.0.0.1 --port "$port" --seed 7 \
     --playlists 120 --liked 800 --catalogue 1500 --lastfm-users 1) >"$log" 2>&1 &
   echo $!
 }
@@ -96,7 +140,7 @@ start_hass() {
     export SPOTIFREAK_SPOTIFY_API_URL="http://127.0.0.1:$emu_port/v1/"
     export SPOTIFREAK_SPOTIFY_ACCOUNTS_URL="http://127.0.0.1:$emu_port"
     export SPOTIFREAK_LASTFM_API_URL="http://127.0.0.1:$emu_port/2.0/"
-    ((${#PY314_PREFIX[@]} == 0)) || py314_prefix
+    py314_prefix_here
     exec "${PY314_PREFIX[@]}" "$python" "$ROOT/scripts/devtools/hass_launcher.py" -c "$config"
   ) >"$log" 2>&1 &
   echo $!

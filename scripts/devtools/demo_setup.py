@@ -21,7 +21,7 @@ import sys
 from typing import Any
 
 import aiohttp
-from haclient import HAClient, HAError
+from haclient import HAClient, HAError, WSError
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,6 +62,7 @@ class Demo:
     session: aiohttp.ClientSession
     client: HAClient
     config_dir: Path | None = None
+    dashboard_session: Path | None = None  # e2e: where the browser check's session goes
     emulator: dict[str, Any] = field(default_factory=dict)
     ha_version: str = ""
     refresh_token: str = ""
@@ -145,6 +146,25 @@ async def finish_onboarding(demo: Demo) -> None:
         "/api/onboarding/integration",
         {"client_id": demo.client_id, "redirect_uri": f"{demo.ha_url}/?auth_callback=1"},
     )
+
+
+async def confirm_http_config(demo: Demo) -> bool:
+    """Settings → the "Confirm new HTTP server configuration" dialog → Confirm (2026.11 and later).
+
+    From 2026.11 Home Assistant stores the `http:` settings itself: those read from YAML (port,
+    127.0.0.1 only) are a trial it reverts five minutes after a start unless confirmed. Returns
+    whether there was a trial to confirm (older releases have no such dialog).
+    """
+    try:
+        current = await demo.client.ws("http/config")
+    except WSError as err:
+        if err.code == "unknown_command":
+            return False
+        raise
+    if not current.get("pending"):
+        return False
+    await demo.client.ws("http/config/promote")
+    return True
 
 
 async def wait_for_core(demo: Demo, seconds: float = 120) -> dict[str, Any]:
@@ -518,6 +538,8 @@ async def provision(demo: Demo, log: Any = print) -> None:
     await finish_onboarding(demo)
     await demo.client.ws_connect()
     await wait_for_core(demo)
+    if await confirm_http_config(demo):
+        log("   confirmed the HTTP settings (127.0.0.1 only, the demo's port)")
     log("   application credentials for the emulator's OAuth app")
     await add_application_credentials(demo)
     log(

@@ -17,6 +17,7 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+import json
 import math
 from pathlib import Path
 import sys
@@ -144,6 +145,11 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
     config = await ds.wait_for_core(demo)
     check("Home Assistant is running", config.get("state") == "RUNNING", config.get("state"))
     print(f"     Home Assistant {demo.ha_version}", flush=True)
+    if tuple(int(part) for part in demo.ha_version.split(".")[:2]) >= (2026, 11):
+        await report.attempt(
+            "HTTP settings from configuration.yaml confirmed (else reverted after 5 minutes)",
+            lambda: _confirm_http(demo),
+        )
     components = set(config.get("components", []))
     check(
         "`my` is not loaded (OAuth redirects come back to this instance)",
@@ -679,6 +685,8 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
         f"/api/history/period/{start}?filter_entity_id={demo.account['cache_age']}&minimal_response"
     )
     check("history is recorded (cache age)", bool(history) and bool(history[0]), history)
+    if demo.dashboard_session is not None:
+        write_dashboard_session(demo, saved, demo.dashboard_session)
 
     # ---------------------------------------------------------------------------------------
     report.section("The log")
@@ -690,16 +698,68 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
             not problems,
             "\n".join(problems),
         )
+        reports = _home_assistant_reports(log)
+        check(
+            "no deprecation or blocking-call report about Spotifreak in home-assistant.log",
+            not reports,
+            "\n".join(reports),
+        )
     state = await demo.emulator_get("/_emulator/state")
     print(f"     Spotify API calls in the whole run: {state['spotify_calls']}", flush=True)
+
+
+async def _confirm_http(demo: ds.Demo) -> None:
+    if not await ds.confirm_http_config(demo):
+        raise AssertionError("no pending HTTP configuration to confirm")
+    if (await demo.client.ws("http/config")).get("pending"):
+        raise AssertionError("the HTTP configuration is still pending")
+
+
+def write_dashboard_session(demo: ds.Demo, config: dict[str, Any], path: Path) -> None:
+    """What the browser check (scripts/devtools/dashboard) needs: where, how to log in, what to see."""
+    expires_in = 1800
+    session = {
+        "ha_url": demo.ha_url,
+        "dashboard_path": f"{ds.DASHBOARD_URL_PATH}/overview",
+        "tokens": {"access_token": demo.client.token},
+        # The frontend keeps its login in localStorage under hassTokens, in this shape.
+        "browser_tokens": {
+            "access_token": demo.client.token,
+            "token_type": "Bearer",
+            "expires_in": expires_in,
+            "refresh_token": demo.refresh_token,
+            "hassUrl": demo.ha_url,
+            "clientId": f"{demo.ha_url}/",
+            "expires": int((time.time() + expires_in) * 1000),
+        },
+        "cards": sum(len(view.get("cards", [])) for view in config["views"]),
+        "entities": [demo.account["playlist_count"], demo.account["cache_age"]],
+        "values": {
+            "playlist count": demo.account["playlist_count"],
+            "cache age": demo.account["cache_age"],
+        },
+    }
+    path.write_text(json.dumps(session), encoding="utf-8")
 
 
 # Errors Spotifreak raises on purpose for the user (Home Assistant 2025.4's websocket API logs them
 # with a traceback; 2026.x logs one line).
 EXPECTED_FINAL = (
+    # The coordinator logs a failed refresh's traceback at DEBUG ("Full error:").
+    "homeassistant.helpers.update_coordinator.UpdateFailed",
     "homeassistant.exceptions.HomeAssistantError",
     "homeassistant.exceptions.ServiceValidationError",
 )
+
+
+def _home_assistant_reports(log: str) -> list[str]:
+    """Lines in which Home Assistant reports Spotifreak for a deprecated API or a blocking call."""
+    return [
+        line
+        for line in log.splitlines()
+        if ("Detected that custom integration 'spotifreak'" in line)
+        or ("Detected blocking call" in line and "spotifreak" in line)
+    ]
 
 
 def _unexpected_log_entries(log: str) -> list[str]:
@@ -781,6 +841,9 @@ async def _main() -> int:
     parser.add_argument("--ha", required=True)
     parser.add_argument("--emulator", required=True)
     parser.add_argument("--config", required=True)
+    parser.add_argument(
+        "--dashboard-session", type=Path, help="write what the browser check needs to this file"
+    )
     args = parser.parse_args()
     report = Report()
     async with aiohttp.ClientSession() as session:
@@ -791,6 +854,7 @@ async def _main() -> int:
             session=session,
             client=client,
             config_dir=Path(args.config),
+            dashboard_session=args.dashboard_session,
         )
         try:
             await run_checks(demo, report)
