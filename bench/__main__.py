@@ -148,7 +148,7 @@ def refresh_section(report: Report, figures: dict[str, Any]) -> None:
             f"{con['rate_limited']} x 429, {con['calls']} calls",
         )
     table.notes.append(
-        "Sequential = SpotifyService.all_playlists + PlaylistCache.build (what the coordinator "
+        "Sequential = SpotifyClient.all_playlists + PlaylistCache.build (what the coordinator "
         "runs); concurrent = bench/paging.build_cache. Lower bound = ⌈P/50⌉ x latency."
     )
     report.tables.append(table)

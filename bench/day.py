@@ -147,8 +147,8 @@ async def run_spotifreak(config: DayConfig, interval: timedelta) -> dict[str, An
     """The day with Spotifreak's core algorithms and the glue's cache behaviour."""
     day = _Day(config)
     with EmulatorHost(day.library, latency=config.latency) as host:
-        service = host.service()
-        cache = BenchCache(service, day.clock, day.library.user_id, interval=interval)
+        client = host.client()
+        cache = BenchCache(client, day.clock, day.library.user_id, interval=interval)
         statuses: Counter[str] = Counter()
         async with aiohttp.ClientSession() as session:
             lastfm = LastfmClient(session, LASTFM_API_KEY, base_url=host.emulator.lastfm_url)

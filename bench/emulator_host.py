@@ -18,7 +18,7 @@ from typing import Any
 
 import spotipy
 
-from custom_components.spotifreak.core.spotify import SpotifyService, build_client
+from custom_components.spotifreak.core.spotify import SpotifyClient, build_spotipy
 from tests.emulator import Emulator, Library
 
 
@@ -117,13 +117,13 @@ class EmulatorHost:
         """A fresh access token for the emulated account."""
         return str(self.call(self.emulator.issue_tokens)["access_token"])
 
-    def service(self) -> SpotifyService:
-        """A `SpotifyService` configured as the integration configures it, with a valid token."""
-        client = build_client(self.emulator.api_url)
-        self._clients.append(client)
-        service = SpotifyService(client=client)
-        service.set_token(self.access_token())
-        return service
+    def client(self) -> SpotifyClient:
+        """A `SpotifyClient` configured as the integration configures it, with a valid token."""
+        spotipy_client = build_spotipy(self.emulator.api_url)
+        self._clients.append(spotipy_client)
+        client = SpotifyClient(spotipy_client=spotipy_client)
+        client.set_token(self.access_token())
+        return client
 
     def spotipy_client(self) -> spotipy.Spotify:
         """A plain spotipy client with spotipy's defaults, as the standalone daemon made one

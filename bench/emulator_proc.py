@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from custom_components.spotifreak.core.spotify import SpotifyService, build_client
+from custom_components.spotifreak.core.spotify import SpotifyClient, build_spotipy
 from tests.emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,11 +73,11 @@ class RemoteEmulator:
     def set_latency(self, seconds: float) -> None:
         self._admin("POST", "latency", {"seconds": seconds})
 
-    def service(self) -> SpotifyService:
-        """A `SpotifyService` configured as the integration configures it, with a valid token."""
-        service = SpotifyService(client=build_client(self.api_url))
-        service.set_token(str(self.issue_tokens()["access_token"]))
-        return service
+    def client(self) -> SpotifyClient:
+        """A `SpotifyClient` configured as the integration configures it, with a valid token."""
+        client = SpotifyClient(spotipy_client=build_spotipy(self.api_url))
+        client.set_token(str(self.issue_tokens()["access_token"]))
+        return client
 
 
 @contextmanager

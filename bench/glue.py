@@ -6,7 +6,7 @@ after the last one, whatever started it), resolution through the real `PlaylistR
 first; id miss → `GET /playlists/{id}` written back; name miss → one shared refresh unless the
 cache is younger than a minute), a refresh first when the cache is stale under the `fetch` policy,
 and write-back (`remember`) of created and written playlists. `BenchSyncs` does what
-`syncs.SyncManager.async_run` does: a counting fork of the service per run, a `SyncContext` with
+`syncs.SyncManager.async_run` does: a counting fork of the client per run, a `SyncContext` with
 the shared per-playlist locks, the sync's state, the account's `MatchCache`, and `execute_run`.
 """
 
@@ -28,7 +28,7 @@ from custom_components.spotifreak.core.matching import MatchCache
 from custom_components.spotifreak.core.records import PlaylistRecord
 from custom_components.spotifreak.core.resolver import PlaylistResolver
 from custom_components.spotifreak.core.runs import RunRecord
-from custom_components.spotifreak.core.spotify import SpotifyService
+from custom_components.spotifreak.core.spotify import SpotifyClient
 
 FETCH_FIELDS = "id,uri,name,owner(id),collaborative,public,snapshot_id,items(total),tracks(total)"
 
@@ -44,13 +44,13 @@ class SimClock:
 
 
 class Runner:
-    """A `SpotifyRunner`: the job in the default executor, on one (forked) service."""
+    """A `SpotifyRunner`: the job in the default executor, on one (forked) client."""
 
-    def __init__(self, service: SpotifyService) -> None:
-        self._service = service
+    def __init__(self, client: SpotifyClient) -> None:
+        self._client = client
 
-    def __call__[T](self, job: Callable[[SpotifyService], T]) -> Awaitable[T]:
-        return asyncio.get_running_loop().run_in_executor(None, job, self._service)
+    def __call__[T](self, job: Callable[[SpotifyClient], T]) -> Awaitable[T]:
+        return asyncio.get_running_loop().run_in_executor(None, job, self._client)
 
 
 class BenchCache:
@@ -58,22 +58,22 @@ class BenchCache:
 
     def __init__(
         self,
-        service: SpotifyService,
+        client: SpotifyClient,
         clock: Callable[[], datetime],
         user_id: str,
         *,
         interval: timedelta,
         stale_after: timedelta | None = None,
         policy: str = "fetch",
-        lister: Callable[[SpotifyService], list[dict[str, Any] | None]] | None = None,
+        lister: Callable[[SpotifyClient], list[dict[str, Any] | None]] | None = None,
     ) -> None:
-        self.service = service
+        self.client = client
         self.clock = clock
         self._user_id = user_id
         self.interval = interval
         self.stale_after = stale_after or 2 * interval
         self.policy = policy
-        self.lister = lister or SpotifyService.all_playlists
+        self.lister = lister or SpotifyClient.all_playlists
         self.data = PlaylistCache(user_id=user_id)
         self.next_refresh: datetime | None = None
         self.refreshes = 0
@@ -99,11 +99,11 @@ class BenchCache:
     async def refresh(self) -> None:
         """One refresh (scheduled or shared), as `_async_update_data` does it after start-up:
         listing and building in one executor job."""
-        fork = self.service.fork()
+        fork = self.client.fork()
         lister, user_id, clock = self.lister, self._user_id, self.clock
 
-        def fetch(service: SpotifyService) -> tuple[PlaylistCache, int]:
-            entries = lister(service)
+        def fetch(client: SpotifyClient) -> tuple[PlaylistCache, int]:
+            entries = lister(client)
             cache = PlaylistCache.build(
                 user_id, entries, refreshed_at=clock(), cache_filter=CacheFilter()
             )
@@ -154,8 +154,8 @@ class BenchCache:
 
     async def _fetch_by_id(self, playlist_id: str) -> PlaylistRecord | None:
         try:
-            obj = await Runner(self.service.fork())(
-                lambda service: service.playlist(playlist_id, fields=FETCH_FIELDS)
+            obj = await Runner(self.client.fork())(
+                lambda client: client.playlist(playlist_id, fields=FETCH_FIELDS)
             )
         except (SpotifyNotFoundError, SpotifyForbiddenError):
             return None
@@ -201,7 +201,7 @@ class BenchSyncs:
 
     async def run(self, sync_type: str, options: Mapping[str, Any], sync_id: str) -> RunRecord:
         kind = KINDS[sync_type]
-        fork = self.cache.service.fork()
+        fork = self.cache.client.fork()
         extras: dict[str, Any] = {
             lastfm_sync.EXTRA_MATCH_CACHE: self.match_cache,
             lastfm_sync.EXTRA_LASTFM_USERNAME: self.lastfm_username,
@@ -209,7 +209,7 @@ class BenchSyncs:
         if self.lastfm is not None:
             extras[lastfm_sync.EXTRA_LASTFM_CLIENT] = self.lastfm
         ctx = SyncContext(
-            spotify=Runner(fork),
+            run_spotify=Runner(fork),
             playlists=self.cache,
             now=self.clock,
             calls=lambda: fork.counter.total,

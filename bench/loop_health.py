@@ -39,7 +39,7 @@ from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from bench.paging import DEFAULT_MAX_IN_FLIGHT, playlist_records
 from custom_components.spotifreak.core.cache import CacheFilter, PlaylistCache
 from custom_components.spotifreak.core.records import PlaylistRecord
-from custom_components.spotifreak.core.spotify import SpotifyService
+from custom_components.spotifreak.core.spotify import SpotifyClient
 
 from .ha import HaSession
 
@@ -156,14 +156,14 @@ def proposed_refresh(max_in_flight: int) -> Iterator[list[int]]:
     concurrently, normalised as they arrive) instead of `all_playlists` + raw entries. The
     coordinator's code runs unchanged; the yielded list counts the listings that went this way."""
     used: list[int] = []
-    original_list = SpotifyService.all_playlists
+    original_list = SpotifyClient.all_playlists
     original_build = PlaylistCache.build
 
-    def listing(service: SpotifyService) -> list[dict[str, Any] | None]:
+    def listing(client: SpotifyClient) -> list[dict[str, Any] | None]:
         used.append(1)
         return cast(
             "list[dict[str, Any] | None]",
-            _Records(playlist_records(service, max_in_flight=max_in_flight)),
+            _Records(playlist_records(client, max_in_flight=max_in_flight)),
         )
 
     def build(
@@ -185,12 +185,12 @@ def proposed_refresh(max_in_flight: int) -> Iterator[list[int]]:
             records={r.id: r for r in entries if accepts(r, user_id)},
         )
 
-    SpotifyService.all_playlists = listing  # type: ignore[method-assign, assignment]
+    SpotifyClient.all_playlists = listing  # type: ignore[method-assign, assignment]
     PlaylistCache.build = classmethod(build)  # type: ignore[method-assign, assignment]
     try:
         yield used
     finally:
-        SpotifyService.all_playlists = original_list  # type: ignore[method-assign]
+        SpotifyClient.all_playlists = original_list  # type: ignore[method-assign]
         PlaylistCache.build = original_build  # type: ignore[method-assign]
 
 

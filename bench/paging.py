@@ -1,7 +1,7 @@
 """An experiment, measured by the benchmarks and not (yet) used by the integration: listing the
 account's playlists concurrently after the first page, and compactly.
 
-`SpotifyService.all_playlists` follows `next` links one page at a time: ⌈P/50⌉ requests, each a full
+`SpotifyClient.all_playlists` follows `next` links one page at a time: ⌈P/50⌉ requests, each a full
 round trip, and keeps every raw entry until the end. Two improvements, both additive:
 
 - **Concurrent** (`max_in_flight` > 1): the first page tells the total, so every further offset is
@@ -10,7 +10,7 @@ round trip, and keeps every raw entry until the end. Two improvements, both addi
   rate-limit-aware: an optional `RequestBudget` paces request starts to at most N in any rolling
   window (Spotify counts over a rolling 30 seconds), and the first 429 stops every page not yet
   started and is raised with the longest `Retry-After` seen. Nothing is retried here beyond the
-  service's own bounded retries of 5xx reads.
+  client's own bounded retries of 5xx reads.
 - **Compact** (`build_cache`, `playlist_records`): each page is normalised into `PlaylistRecord`s
   as it arrives and the raw page dropped, so the raw JSON of all pages (~15 objects per playlist)
   is never held at once.
@@ -18,7 +18,7 @@ round trip, and keeps every raw entry until the end. Two improvements, both addi
 Consistency: every page must report the first page's `total`; when the list changed during the read
 (offsets moved), it is read again, one page at a time.
 
-Blocking, like the service: run it in an executor thread (it starts its own small thread pool when
+Blocking, like the client: run it in an executor thread (it starts its own small thread pool when
 `max_in_flight` > 1).
 """
 
@@ -36,7 +36,7 @@ from typing import Any, Final, TypeAlias, TypeVar
 from custom_components.spotifreak.core.cache import CacheFilter, PlaylistCache
 from custom_components.spotifreak.core.errors import SpotifyError, SpotifyRateLimitError
 from custom_components.spotifreak.core.records import PlaylistRecord
-from custom_components.spotifreak.core.spotify import PLAYLISTS_PAGE_LIMIT, SpotifyService
+from custom_components.spotifreak.core.spotify import PLAYLISTS_PAGE_LIMIT, SpotifyClient
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class RequestBudget:
 
 
 def all_playlists_concurrent(
-    service: SpotifyService,
+    client: SpotifyClient,
     *,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     budget: RequestBudget | None = None,
@@ -92,13 +92,13 @@ def all_playlists_concurrent(
     """Every raw entry of `GET /me/playlists` (`limit=50`), in order: ⌈P/50⌉ requests.
 
     The first page is read alone; the others at most `max_in_flight` at a time. Raises the
-    service's `SpotifyError`s; a 429 stops the read at once.
+    client's `SpotifyError`s; a 429 stops the read at once.
     """
-    return _list(service, list, max_in_flight=max_in_flight, budget=budget)
+    return _list(client, list, max_in_flight=max_in_flight, budget=budget)
 
 
 def build_cache(
-    service: SpotifyService,
+    client: SpotifyClient,
     user_id: str,
     *,
     refreshed_at: datetime,
@@ -108,11 +108,11 @@ def build_cache(
 ) -> PlaylistCache:
     """The account's `PlaylistCache`, each page normalised as it arrives: ⌈P/50⌉ requests.
 
-    What `PlaylistCache.build(user_id, service.all_playlists(), ...)` returns, without holding
+    What `PlaylistCache.build(user_id, client.all_playlists(), ...)` returns, without holding
     the raw entries; `max_in_flight=1` reads the pages one after the other.
     """
     cache_filter = cache_filter or CacheFilter()
-    listed = playlist_records(service, max_in_flight=max_in_flight, budget=budget)
+    listed = playlist_records(client, max_in_flight=max_in_flight, budget=budget)
     return PlaylistCache(
         user_id=user_id,
         last_refreshed=refreshed_at,
@@ -121,7 +121,7 @@ def build_cache(
 
 
 def playlist_records(
-    service: SpotifyService,
+    client: SpotifyClient,
     *,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     budget: RequestBudget | None = None,
@@ -132,11 +132,11 @@ def playlist_records(
         found = (PlaylistRecord.from_api(entry) for entry in entries)
         return [record for record in found if record is not None]
 
-    return _list(service, records, max_in_flight=max_in_flight, budget=budget)
+    return _list(client, records, max_in_flight=max_in_flight, budget=budget)
 
 
 def _list(
-    service: SpotifyService,
+    client: SpotifyClient,
     convert: Callable[[list[Entry]], list[T]],
     *,
     max_in_flight: int,
@@ -147,7 +147,7 @@ def _list(
     def read(offset: int) -> dict[str, Any]:
         if budget is not None:
             budget.acquire()
-        return service.playlists_page(offset, PLAYLISTS_PAGE_LIMIT)
+        return client.playlists_page(offset, PLAYLISTS_PAGE_LIMIT)
 
     first = read(0)
     total = int(first.get("total") or 0)
@@ -164,7 +164,7 @@ def _list(
     )
     if pages is None:
         _LOGGER.debug("The playlist list changed while it was read; reading it again")
-        return _list(service, convert, max_in_flight=1, budget=budget)
+        return _list(client, convert, max_in_flight=1, budget=budget)
     for page in pages:
         results.extend(convert(page))
     return results

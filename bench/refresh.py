@@ -1,6 +1,6 @@
 """Section 1: cache refresh — calls and wall time for P playlists, sequential and concurrent.
 
-Sequential is what the coordinator does today: `SpotifyService.all_playlists` and
+Sequential is what the coordinator does today: `SpotifyClient.all_playlists` and
 `PlaylistCache.build` in an executor thread. Concurrent is `bench/paging.build_cache` (the first
 page alone, then at most four pages in flight, each page normalised as it arrives). Both run against the emulator with its
 per-request latency and its rolling-window rate limit switched on; the window is emptied before
@@ -31,7 +31,7 @@ from bench.paging import (
 )
 from custom_components.spotifreak.core.cache import PlaylistCache
 from custom_components.spotifreak.core.errors import SpotifyRateLimitError
-from custom_components.spotifreak.core.spotify import SpotifyService
+from custom_components.spotifreak.core.spotify import SpotifyClient
 from tests.emulator import Library
 
 from .emulator_host import EmulatorHost, pages
@@ -49,26 +49,26 @@ class RefreshConfig:
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
 
 
-Refresher = Callable[[SpotifyService, str], PlaylistCache]
+Refresher = Callable[[SpotifyClient, str], PlaylistCache]
 
 
-def sequential(service: SpotifyService, user_id: str) -> PlaylistCache:
+def sequential(client: SpotifyClient, user_id: str) -> PlaylistCache:
     """What the coordinator's refresh job does today."""
-    return PlaylistCache.build(user_id, service.all_playlists(), refreshed_at=datetime.now(UTC))
+    return PlaylistCache.build(user_id, client.all_playlists(), refreshed_at=datetime.now(UTC))
 
 
 async def _measure(
-    host: EmulatorHost, service: SpotifyService, refresh: Refresher, user_id: str
+    host: EmulatorHost, client: SpotifyClient, refresh: Refresher, user_id: str
 ) -> dict[str, Any]:
     """One refresh in an executor thread, as the coordinator runs it: calls the emulator saw,
     429s, seconds."""
-    calls_before = service.counter.total
+    calls_before = client.counter.total
     index = host.log_size()
     before = host.spotify_calls()
     started = time.perf_counter()
     error: str | None = None
     try:
-        cache = await asyncio.to_thread(refresh, service, user_id)
+        cache = await asyncio.to_thread(refresh, client, user_id)
         cached = len(cache)
         digest = hashlib.sha256(
             "\n".join(f"{r.id} {r.snapshot_id}" for r in cache.records.values()).encode()
@@ -79,7 +79,7 @@ async def _measure(
     statuses = host.statuses(index)
     return {
         "calls": host.spotify_calls() - before,
-        "service_calls": service.counter.total - calls_before,
+        "service_calls": client.counter.total - calls_before,
         "seconds": seconds,
         "rate_limited": statuses.get(429, 0),
         "cached": cached,
@@ -88,17 +88,17 @@ async def _measure(
     }
 
 
-def _warm_service(host: EmulatorHost) -> SpotifyService:
-    """A service with an open connection, as the integration's long-lived one has."""
-    service = host.service()
-    service.current_user()
-    return service
+def _warm_client(host: EmulatorHost) -> SpotifyClient:
+    """A client with an open connection, as the integration's long-lived one has."""
+    client = host.client()
+    client.current_user()
+    return client
 
 
 def _concurrent(max_in_flight: int, budget: RequestBudget | None = None) -> Refresher:
-    def refresh(service: SpotifyService, user_id: str) -> PlaylistCache:
+    def refresh(client: SpotifyClient, user_id: str) -> PlaylistCache:
         return build_cache(
-            service,
+            client,
             user_id,
             refreshed_at=datetime.now(UTC),
             max_in_flight=max_in_flight,
@@ -114,7 +114,7 @@ async def run_refresh(config: RefreshConfig) -> dict[str, Any]:
     for size in config.sizes:
         library = Library.generate(seed=11, playlists=size, liked=20, catalogue=200)
         with EmulatorHost(library, latency=config.latency) as host:
-            service = _warm_service(host)
+            client = _warm_client(host)
             repeats = config.repeats_small if size <= 500 else 1
             measured: dict[str, list[dict[str, Any]]] = {"sequential": [], "concurrent": []}
             for _ in range(repeats):
@@ -123,7 +123,7 @@ async def run_refresh(config: RefreshConfig) -> dict[str, Any]:
                     ("concurrent", _concurrent(config.max_in_flight)),
                 ):
                     host.set_rate_limit(config.rate_limit, 30.0)
-                    measured[name].append(await _measure(host, service, refresh, library.user_id))
+                    measured[name].append(await _measure(host, client, refresh, library.user_id))
             row: dict[str, Any] = {
                 "playlists": size,
                 "expected_calls": pages(size),
@@ -155,14 +155,14 @@ async def _paced(config: RefreshConfig) -> dict[str, Any]:
     limit, window, size = 50, 2.0, 10000
     library = Library.generate(seed=11, playlists=size, liked=20, catalogue=200)
     with EmulatorHost(library, latency=config.latency) as host:
-        service = _warm_service(host)
+        client = _warm_client(host)
         host.set_rate_limit(limit, window)
-        unpaced = await _measure(host, service, sequential, library.user_id)
+        unpaced = await _measure(host, client, sequential, library.user_id)
         await asyncio.sleep(window)
         budget = RequestBudget(limit - config.max_in_flight, window)
         host.set_rate_limit(limit, window)
         paced = await _measure(
-            host, service, _concurrent(config.max_in_flight, budget), library.user_id
+            host, client, _concurrent(config.max_in_flight, budget), library.user_id
         )
     return {
         "playlists": size,

@@ -46,7 +46,7 @@ class ResolveConfig:
 def fetch_entries(library: Library) -> list[dict[str, Any] | None]:
     """The raw `/me/playlists` entries of a library, read from an emulator without latency."""
     with EmulatorHost(library) as host:
-        return host.service().all_playlists()
+        return host.client().all_playlists()
 
 
 def _references(cache: PlaylistCache, count: int, rng: random.Random) -> list[str]:

@@ -69,7 +69,7 @@ def make_dataset(config: HaConfig, path: Path) -> None:
 
 def stored_cache(emulator: RemoteEmulator, config: HaConfig) -> tuple[PlaylistCache, int]:
     """The cache an earlier run wrote `stored_age_minutes` ago; 1% of it since changed."""
-    entries = emulator.service().all_playlists()
+    entries = emulator.client().all_playlists()
     refreshed = datetime.now(UTC) - timedelta(minutes=config.stored_age_minutes)
     cache = PlaylistCache.build(emulator.state()["user"]["id"], entries, refreshed_at=refreshed)
     records = dict(cache.records)

@@ -278,7 +278,7 @@ async def test_retry_after_survives_a_restart(
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert emulator.spotify_calls == 0
-    assert entry.runtime_data.api.retry_after is not None
+    assert entry.runtime_data.spotify.retry_after is not None
 
 
 async def test_remove_entry_deletes_its_repair_issues(

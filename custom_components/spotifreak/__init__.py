@@ -14,10 +14,10 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 )
 from homeassistant.helpers.typing import ConfigType
 
-from .api import SpotifyApi
+from .api import SpotifyAccount
 from .const import DEFAULT_SPOTIFY_API_URL, DOMAIN, ENV_SPOTIFY_API_URL
 from .coordinator import PlaylistCacheCoordinator, async_remove_stores
-from .core.spotify import SpotifyService
+from .core.spotify import SpotifyClient
 from .entity import async_register_account_device
 from .issues import async_delete_entry_issues
 from .models import SpotifreakConfigEntry, SpotifreakData
@@ -53,15 +53,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) -
     session = OAuth2Session(hass, entry, implementation)
     api_url = os.environ.get(ENV_SPOTIFY_API_URL, DEFAULT_SPOTIFY_API_URL)
     # Building spotipy's requests session touches the file system (certificates): executor.
-    service = await hass.async_add_executor_job(SpotifyService, api_url)
-    api = SpotifyApi(hass, entry, session, service)
+    client = await hass.async_add_executor_job(SpotifyClient, api_url)
+    spotify = SpotifyAccount(hass, entry, session, client)
     assert entry.unique_id is not None
-    coordinator = PlaylistCacheCoordinator(hass, entry, api, user_id=entry.unique_id)
+    coordinator = PlaylistCacheCoordinator(hass, entry, spotify, user_id=entry.unique_id)
     await coordinator.async_config_entry_first_refresh()
-    syncs = SyncManager(hass, entry, api, coordinator)
+    syncs = SyncManager(hass, entry, spotify, coordinator)
     await syncs.async_load()
     entry.runtime_data = SpotifreakData(
-        api=api,
+        spotify=spotify,
         coordinator=coordinator,
         syncs=syncs,
         account_device_id=async_register_account_device(hass, entry),

@@ -1,8 +1,8 @@
 """Spotify access for one account: the token from the config entry, calls in the executor.
 
-Everything that talks to Spotify goes through `SpotifyApi.async_run`: it makes sure the token is
-valid, hands it to spotipy, runs the blocking job in the executor, refreshes once on a 401, and
-keeps the account silent until a `Retry-After` has passed.
+Everything that talks to Spotify goes through `SpotifyAccount.async_run`: it makes sure the token is
+valid, hands it to the blocking `SpotifyClient`, runs the job in the executor, refreshes the token
+once on a 401, and keeps the account silent until a `Retry-After` has passed.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from .core.errors import (
     SpotifyReauthError,
     SpotifyUnavailableError,
 )
-from .core.spotify import SpotifyService
+from .core.spotify import SpotifyClient
 
 T = TypeVar("T")
 
@@ -67,20 +67,20 @@ def token_error(err: ClientError) -> SpotifyAuthError | SpotifyUnavailableError:
 BLOCKED_UNTIL: HassKey[dict[str, datetime]] = HassKey(f"{DOMAIN}_blocked_until")
 
 
-class SpotifyApi:
-    """The account's Spotify service, used from the event loop."""
+class SpotifyAccount:
+    """The account's Spotify client, used from the event loop."""
 
     def __init__(
         self,
         hass: HomeAssistant,
         entry: ConfigEntry[Any],
         session: OAuth2Session,
-        service: SpotifyService,
+        client: SpotifyClient,
     ) -> None:
         self._hass = hass
         self._entry = entry
         self._session = session
-        self.service = service
+        self.client = client
         self._refresh_lock = asyncio.Lock()
 
     @property
@@ -127,36 +127,36 @@ class SpotifyApi:
         return str(self._session.token[CONF_ACCESS_TOKEN])
 
     async def async_run(
-        self, job: Callable[[SpotifyService], T], *, service: SpotifyService | None = None
+        self, job: Callable[[SpotifyClient], T], *, client: SpotifyClient | None = None
     ) -> T:
-        """Run `job(service)` in the executor with a valid token (see the module docstring)."""
-        service = service or self.service
+        """Run `job(client)` in the executor with a valid token (see the module docstring)."""
+        client = client or self.client
         if (wait := self.retry_after) is not None:
             raise SpotifyRateLimitError("waiting for Retry-After", retry_after=wait)
         token = await self._async_token()
-        service.set_token(token)
+        client.set_token(token)
         try:
             try:
-                return await self._hass.async_add_executor_job(job, service)
+                return await self._hass.async_add_executor_job(job, client)
             except SpotifyAuthError:
                 LOGGER.debug("Spotify refused the access token; refreshing it once")
-                service.set_token(await self._async_token(refused=token))
-                return await self._hass.async_add_executor_job(job, service)
+                client.set_token(await self._async_token(refused=token))
+                return await self._hass.async_add_executor_job(job, client)
         except SpotifyRateLimitError as err:
             self.blocked_until = dt_util.utcnow() + timedelta(seconds=err.retry_after)
             raise
 
-    def runner(self, service: SpotifyService) -> SpotifyRunner:
-        """`async_run` bound to one service (a sync run's counting fork)."""
-        return _BoundRunner(self, service)
+    def bound(self, client: SpotifyClient) -> SpotifyRunner:
+        """Return `async_run` bound to one client (a sync run's counting fork)."""
+        return _BoundRunner(self, client)
 
 
 class _BoundRunner:
-    """A `SpotifyRunner` for one service."""
+    """A `SpotifyRunner` for one client."""
 
-    def __init__(self, api: SpotifyApi, service: SpotifyService) -> None:
-        self._api = api
-        self._service = service
+    def __init__(self, account: SpotifyAccount, client: SpotifyClient) -> None:
+        self._account = account
+        self._client = client
 
-    def __call__(self, job: Callable[[SpotifyService], T]) -> Awaitable[T]:
-        return self._api.async_run(job, service=self._service)
+    def __call__(self, job: Callable[[SpotifyClient], T]) -> Awaitable[T]:
+        return self._account.async_run(job, client=self._client)

@@ -72,7 +72,7 @@ from .core.lastfm_sync import LIMIT_MAX, LIMIT_MIN, MODES
 from .core.mirror import SOURCE_LIKED_SONGS
 from .core.patterns import PatternError, is_pattern, validate
 from .core.references import name_key, parse_reference
-from .core.spotify import SpotifyService
+from .core.spotify import SpotifyClient
 from .syncs import SYNC_TYPE_LASTFM, SYNC_TYPE_MIRROR
 
 LASTFM_PROBE_USER = "rj"  # Last.fm's co-founder; exists on every Last.fm instance
@@ -80,9 +80,9 @@ LASTFM_PROBE_USER = "rj"  # Last.fm's co-founder; exists on every Last.fm instan
 
 def _read_account(access_token: str) -> dict[str, Any]:
     """`GET /me` with a fresh token (blocking: runs in the executor)."""
-    service = SpotifyService(os.environ.get(ENV_SPOTIFY_API_URL, DEFAULT_SPOTIFY_API_URL))
-    service.set_token(access_token)
-    return service.current_user()
+    client = SpotifyClient(os.environ.get(ENV_SPOTIFY_API_URL, DEFAULT_SPOTIFY_API_URL))
+    client.set_token(access_token)
+    return client.current_user()
 
 
 class SpotifreakFlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, domain=DOMAIN):

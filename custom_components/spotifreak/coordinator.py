@@ -19,7 +19,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .api import SpotifyApi
+from .api import SpotifyAccount
 from .compat import entry_store, update_failed
 from .const import (
     CONF_EXPORT_PATH,
@@ -47,7 +47,7 @@ from .core.errors import (
 )
 from .core.records import PlaylistRecord
 from .core.resolver import PlaylistResolver
-from .core.spotify import SpotifyService
+from .core.spotify import SpotifyClient
 from .issues import ISSUE_CACHE_STALE, async_create_entry_issue, async_delete_entry_issue
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         self,
         hass: HomeAssistant,
         entry: SpotifreakConfigEntry,
-        api: SpotifyApi,
+        spotify: SpotifyAccount,
         user_id: str,
     ) -> None:
         options = entry.options
@@ -122,7 +122,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
             update_interval=self.refresh_interval,
             always_update=True,
         )
-        self.api = api
+        self.spotify = spotify
         self.user_id = user_id
         self.stale_after = timedelta(
             minutes=options.get(CONF_STALE_AFTER, 2 * self.refresh_interval.total_seconds() / 60)
@@ -171,7 +171,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
                     )
                     self.data = cache
                 if blocked := stored.get("blocked_until"):
-                    self.api.blocked_until = datetime.fromisoformat(blocked)
+                    self.spotify.blocked_until = datetime.fromisoformat(blocked)
         except (HomeAssistantError, ValueError, KeyError, TypeError, AttributeError) as err:
             LOGGER.warning(
                 "The stored playlist cache could not be read (%s); starting with an empty cache",
@@ -196,21 +196,21 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
                 LOGGER.debug("Stored playlist cache is %s old; no refresh at start-up", age)
                 return self.data
         self.update_interval = self.refresh_interval
-        fork = self.api.service.fork()
+        fork = self.spotify.client.fork()
         user_id, cache_filter = self.user_id, self.cache_filter
 
-        def fetch(service: SpotifyService) -> PlaylistCache:
+        def fetch(client: SpotifyClient) -> PlaylistCache:
             # Normalising and indexing thousands of playlists is CPU work: keep it off the loop.
             return PlaylistCache.build(
                 user_id,
-                service.all_playlists(),
+                client.all_playlists(),
                 refreshed_at=dt_util.utcnow(),
                 cache_filter=cache_filter,
             )
 
         self._remembered_during_refresh = []
         try:
-            cache = await self.api.async_run(fetch, service=fork)
+            cache = await self.spotify.async_run(fetch, client=fork)
         except SpotifyReauthError as err:
             self.last_refresh_error = err
             raise ConfigEntryAuthFailed(
@@ -291,7 +291,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
 
     @callback
     def _stored(self) -> dict[str, Any]:
-        blocked = self.api.blocked_until
+        blocked = self.spotify.blocked_until
         return {
             **self.data.to_store(),
             "filter": self._filter_key(),
@@ -384,8 +384,8 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
 
     async def _async_fetch_by_id(self, playlist_id: str) -> PlaylistRecord | None:
         try:
-            obj = await self.api.async_run(
-                lambda service: service.playlist(
+            obj = await self.spotify.async_run(
+                lambda client: client.playlist(
                     playlist_id,
                     fields="id,uri,name,owner(id),collaborative,public,snapshot_id,items(total),tracks(total)",
                 )

@@ -26,7 +26,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """What a bug report needs, without secrets."""
     coordinator = entry.runtime_data.coordinator
-    api = entry.runtime_data.api
+    spotify = entry.runtime_data.spotify
     syncs = entry.runtime_data.syncs
     cache = coordinator.data
     age = coordinator.cache_age
@@ -50,10 +50,10 @@ async def async_get_config_entry_diagnostics(
             "sample": [record.as_dict() for record in list(cache.records.values())[:SAMPLE_SIZE]],
         },
         "spotify": {
-            "api_url": api.service.api_url,
-            "api_calls": api.service.counter.total,
-            "api_calls_by_endpoint": dict(sorted(api.service.counter.by_endpoint.items())),
-            "retry_after_seconds": api.retry_after,
+            "api_url": spotify.client.api_url,
+            "api_calls": spotify.client.counter.total,
+            "api_calls_by_endpoint": dict(sorted(spotify.client.counter.by_endpoint.items())),
+            "retry_after_seconds": spotify.retry_after,
             "cache_hits": coordinator.hits,
             "cache_misses": coordinator.misses,
         },

@@ -7,7 +7,7 @@ from typing import TypeAlias
 
 from homeassistant.config_entries import ConfigEntry
 
-from .api import SpotifyApi
+from .api import SpotifyAccount
 from .coordinator import PlaylistCacheCoordinator
 from .syncs import SyncManager
 
@@ -16,7 +16,7 @@ from .syncs import SyncManager
 class SpotifreakData:
     """What a loaded entry keeps in `entry.runtime_data`."""
 
-    api: SpotifyApi
+    spotify: SpotifyAccount
     coordinator: PlaylistCacheCoordinator
     syncs: SyncManager
     account_device_id: str

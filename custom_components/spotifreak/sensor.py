@@ -66,7 +66,7 @@ SENSORS: tuple[CacheSensorEntityDescription, ...] = (
         translation_key="api_calls",
         entity_category=EntityCategory.DIAGNOSTIC,
         state_class=SensorStateClass.TOTAL_INCREASING,
-        value_fn=lambda coordinator: coordinator.api.service.counter.total,
+        value_fn=lambda coordinator: coordinator.spotify.client.counter.total,
         always_available=True,
     ),
     CacheSensorEntityDescription(

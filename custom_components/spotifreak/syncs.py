@@ -45,7 +45,7 @@ from .core.runs import RunRecord, RunStatus
 from .issues import ISSUE_LASTFM_AUTH, async_create_entry_issue, async_delete_entry_issue
 
 if TYPE_CHECKING:
-    from .api import SpotifyApi
+    from .api import SpotifyAccount
     from .coordinator import PlaylistCacheCoordinator
     from .models import SpotifreakConfigEntry
 
@@ -115,12 +115,12 @@ class SyncManager:
         self,
         hass: HomeAssistant,
         entry: SpotifreakConfigEntry,
-        api: SpotifyApi,
+        spotify: SpotifyAccount,
         coordinator: PlaylistCacheCoordinator,
     ) -> None:
         self._hass = hass
         self._entry = entry
-        self._api = api
+        self._spotify = spotify
         self._coordinator = coordinator
         self._store = sync_store(hass, entry.entry_id)
         self.history = RunHistory()
@@ -203,9 +203,9 @@ class SyncManager:
         """
         kind = SYNC_TYPES[sync_type]
         sync_id = sync_id or adhoc_sync_id(sync_type, options_data)
-        fork = self._api.service.fork()
+        fork = self._spotify.client.fork()
         ctx = SyncContext(
-            spotify=self._api.runner(fork),
+            run_spotify=self._spotify.bound(fork),
             playlists=_Directory(self._coordinator),
             now=dt_util.now,
             calls=lambda: fork.counter.total,

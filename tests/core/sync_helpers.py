@@ -1,4 +1,4 @@
-"""A test-side `SyncContext` over the REAL `SpotifyService` (spotipy over HTTP) and the real
+"""A test-side `SyncContext` over the REAL `SpotifyClient` (spotipy over HTTP) and the real
 `PlaylistCache` + `PlaylistResolver`, talking to the project's emulator.
 
 spotipy blocks, and the emulator serves on the test's event loop: every Spotify job runs in a
@@ -20,7 +20,7 @@ from custom_components.spotifreak.core.mirror import SYNC_TYPE, MirrorOptions, r
 from custom_components.spotifreak.core.records import PlaylistRecord
 from custom_components.spotifreak.core.resolver import PlaylistResolver
 from custom_components.spotifreak.core.runs import RunRecord
-from custom_components.spotifreak.core.spotify import SpotifyService, build_client
+from custom_components.spotifreak.core.spotify import SpotifyClient, build_spotipy
 from tests.emulator import Emulator
 
 TZ = ZoneInfo("Europe/Berlin")
@@ -30,17 +30,17 @@ PLAYLIST_FIELDS = (
 
 
 class Runner:
-    """`SpotifyRunner`: runs the job in a thread with the run's counting fork of the service."""
+    """`SpotifyRunner`: runs the job in a thread with the run's counting fork of the client."""
 
-    def __init__(self, service: SpotifyService) -> None:
-        self.service = service
+    def __init__(self, client: SpotifyClient) -> None:
+        self.client = client
 
-    def __call__[T](self, job: Callable[[SpotifyService], T]) -> Awaitable[T]:
-        return asyncio.to_thread(job, self.service)
+    def __call__[T](self, job: Callable[[SpotifyClient], T]) -> Awaitable[T]:
+        return asyncio.to_thread(job, self.client)
 
 
 class Account:
-    """One emulated Spotify account as the integration sees it: a service, the shared playlist
+    """One emulated Spotify account as the integration sees it: a client, the shared playlist
     cache with its resolver, the per-playlist locks shared by all runs, and a clock."""
 
     def __init__(
@@ -52,10 +52,10 @@ class Account:
     ) -> None:
         self.emu = emu
         self.user_id = emu.library.user_id
-        client = build_client(emu.api_url, timeout=timeout)
-        emu.on_stop(client._session.close)
-        self.service = SpotifyService(client=client, backoff=(0.0,))
-        self.service.set_token(emu.issue_tokens()["access_token"])
+        spotipy_client = build_spotipy(emu.api_url, timeout=timeout)
+        emu.on_stop(spotipy_client._session.close)
+        self.client = SpotifyClient(spotipy_client=spotipy_client, backoff=(0.0,))
+        self.client.set_token(emu.issue_tokens()["access_token"])
         self.cache = PlaylistCache(user_id=self.user_id)
         self.locks: dict[str, asyncio.Lock] = {}
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(TZ))
@@ -73,7 +73,7 @@ class Account:
 
     async def refresh(self) -> None:
         """What the coordinator does: page `/me/playlists` and rebuild the cache."""
-        entries = await asyncio.to_thread(self.service.all_playlists)
+        entries = await asyncio.to_thread(self.client.all_playlists)
         self.cache = PlaylistCache.build(self.user_id, entries, refreshed_at=self.now())
 
     async def _fetch_by_id(self, playlist_id: str) -> PlaylistRecord | None:
@@ -83,7 +83,7 @@ class Account:
         )
 
         try:
-            obj = await asyncio.to_thread(self.service.playlist, playlist_id, PLAYLIST_FIELDS)
+            obj = await asyncio.to_thread(self.client.playlist, playlist_id, PLAYLIST_FIELDS)
         except (SpotifyNotFoundError, SpotifyForbiddenError):
             return None
         return PlaylistRecord.from_api(obj)
@@ -104,9 +104,9 @@ class Account:
 
     def context(self, state: dict[str, Any] | None = None) -> SyncContext:
         """A fresh context for one run; `state` is the sync's persisted state (shared dict)."""
-        fork = self.service.fork()
+        fork = self.client.fork()
         return SyncContext(
-            spotify=Runner(fork),
+            run_spotify=Runner(fork),
             playlists=self,
             now=self.now,
             calls=lambda: fork.counter.total,

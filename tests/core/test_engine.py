@@ -58,7 +58,7 @@ def make_ctx(clock: Clock, calls: list[int]) -> SyncContext:
         raise AssertionError("no Spotify here")
 
     return SyncContext(
-        spotify=no_spotify,
+        run_spotify=no_spotify,
         playlists=NoPlaylists(),
         now=clock,
         calls=lambda: calls[0],

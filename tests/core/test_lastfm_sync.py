@@ -1,4 +1,4 @@
-"""The Last.fm top-tracks sync through the engine, the REAL SpotifyService (spotipy over HTTP) and
+"""The Last.fm top-tracks sync through the engine, the REAL SpotifyClient (spotipy over HTTP) and
 the real Last.fm client (aiohttp), both against the emulator. Nothing is mocked."""
 
 from __future__ import annotations

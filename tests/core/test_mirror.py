@@ -1,4 +1,4 @@
-"""The playlist mirror and the engine, driven through the REAL SpotifyService (spotipy over HTTP)
+"""The playlist mirror and the engine, driven through the REAL SpotifyClient (spotipy over HTTP)
 against the project's emulator. Every assertion is about what the emulated account holds and
 which requests reached it."""
 

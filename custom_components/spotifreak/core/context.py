@@ -1,7 +1,7 @@
 """What a sync run is given: Spotify access, the playlist cache, the clock, its own state.
 
 The Home Assistant glue implements these on top of the coordinator; tests implement them on top of
-a `SpotifyService` and a `PlaylistCache` directly. The syncs themselves only see these protocols.
+a `SpotifyClient` and a `PlaylistCache` directly. The syncs themselves only see these protocols.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol, TypeVar
 
 from .records import PlaylistRecord
-from .spotify import SpotifyService
+from .spotify import SpotifyClient
 
 T = TypeVar("T")
 
@@ -29,13 +29,13 @@ class Resolution:
 
 
 class SpotifyRunner(Protocol):
-    """Runs `job(service)` in an executor thread with a valid token.
+    """Runs `job(client)` in an executor thread with a valid token.
 
     A 401 refreshes the token once and runs the job again; other failures raise the core's
-    `SpotifyError` subclasses. The service counts the calls of the run it belongs to.
+    `SpotifyError` subclasses. The client counts the calls of the run it belongs to.
     """
 
-    def __call__(self, job: Callable[[SpotifyService], T]) -> Awaitable[T]:
+    def __call__(self, job: Callable[[SpotifyClient], T]) -> Awaitable[T]:
         """Run the job."""
         ...
 
@@ -68,7 +68,7 @@ class PlaylistDirectory(Protocol):
 class SyncContext:
     """Everything one run needs."""
 
-    spotify: SpotifyRunner
+    run_spotify: SpotifyRunner
     playlists: PlaylistDirectory
     now: Callable[[], datetime]  # aware, in Home Assistant's time zone
     calls: Callable[[], int]  # Spotify requests this run has made so far

@@ -49,7 +49,7 @@ from .patterns import PatternError, is_pattern, render
 from .records import PlaylistRecord
 from .references import name_key, parse_reference
 from .runs import RunRecord, RunStatus
-from .spotify import SEARCH_LIMIT_MAX, SpotifyService, chunked
+from .spotify import SEARCH_LIMIT_MAX, SpotifyClient, chunked
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -279,7 +279,7 @@ async def match_tracks(
             uri = cached.uri
         else:
             outcome.searched += 1
-            uri = await ctx.spotify(_search_job(track))
+            uri = await ctx.run_spotify(_search_job(track))
             if cache is not None:
                 if uri is None:
                     cache.remember_miss(track.artist, track.title)
@@ -296,27 +296,27 @@ async def match_tracks(
 
 
 def search_track(
-    service: SpotifyService, artist: str, title: str, *, duration: int = 0
+    client: SpotifyClient, artist: str, title: str, *, duration: int = 0
 ) -> str | None:
     """Blocking: the URI of the matching track (strict query, then relaxed), or None."""
     for query in search_queries(artist, title):
-        candidates = service.search_tracks(query, limit=SEARCH_LIMIT_MAX)
+        candidates = client.search_tracks(query, limit=SEARCH_LIMIT_MAX)
         found = best_candidate(artist, title, candidates, duration=duration)
         if found is not None:
             return str(found["uri"])
     return None
 
 
-def _search_job(track: LastfmTopTrack) -> Callable[[SpotifyService], str | None]:
-    return lambda service: search_track(service, track.artist, track.title, duration=track.duration)
+def _search_job(track: LastfmTopTrack) -> Callable[[SpotifyClient], str | None]:
+    return lambda client: search_track(client, track.artist, track.title, duration=track.duration)
 
 
-def _put_job(playlist_id: str, uris: list[str]) -> Callable[[SpotifyService], str]:
-    return lambda service: service.replace_items(playlist_id, uris)
+def _put_job(playlist_id: str, uris: list[str]) -> Callable[[SpotifyClient], str]:
+    return lambda client: client.replace_items(playlist_id, uris)
 
 
-def _post_job(playlist_id: str, uris: list[str]) -> Callable[[SpotifyService], str]:
-    return lambda service: service.add_items(playlist_id, uris)
+def _post_job(playlist_id: str, uris: list[str]) -> Callable[[SpotifyClient], str]:
+    return lambda client: client.add_items(playlist_id, uris)
 
 
 # -- the target playlist ---------------------------------------------------------------------------
@@ -354,8 +354,8 @@ async def _ensure_target(
             target.record = resolution.record
             return
         description = PLAYLIST_DESCRIPTION.format(username=username, period=options.period)
-        created = await ctx.spotify(
-            lambda service: service.create_playlist(
+        created = await ctx.run_spotify(
+            lambda client: client.create_playlist(
                 target.name, public=options.public, description=description
             )
         )
@@ -394,7 +394,7 @@ async def _contents(ctx: SyncContext, playlist: PlaylistRecord) -> list[str | No
     known = _known(ctx, playlist.id)
     if known is not None:
         return list(known)
-    items = await ctx.spotify(lambda service: service.playlist_items(playlist.id))
+    items = await ctx.run_spotify(lambda client: client.playlist_items(playlist.id))
     uris = [item.uri if item.kind != "unavailable" else None for item in items]
     cached = ctx.playlists.cached(playlist.id)
     _know(ctx, playlist, uris, cached.snapshot_id if cached is not None else "")
@@ -442,7 +442,7 @@ async def _replace(ctx: SyncContext, target: _Target, wanted: list[str]) -> None
     try:
         for index, chunk in enumerate(chunked(wanted)):
             job = _put_job if index == 0 else _post_job
-            snapshot = await ctx.spotify(job(playlist.id, chunk))
+            snapshot = await ctx.run_spotify(job(playlist.id, chunk))
             written += len(chunk)
             if index == 0:
                 target.added, target.removed = added, removed  # the PUT did that much
@@ -468,7 +468,7 @@ async def _append(ctx: SyncContext, target: _Target, wanted: list[str], record: 
     contents = list(current)
     try:
         for chunk in chunked(missing):
-            snapshot = await ctx.spotify(_post_job(playlist.id, chunk))
+            snapshot = await ctx.run_spotify(_post_job(playlist.id, chunk))
             contents.extend(chunk)
             target.added += len(chunk)
             _wrote(ctx, target, snapshot, len(contents))

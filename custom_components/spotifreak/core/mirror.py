@@ -49,7 +49,7 @@ from .patterns import PatternError, is_pattern, render
 from .records import PlaylistRecord
 from .references import name_key, parse_reference
 from .runs import RunRecord, RunStatus
-from .spotify import PlaylistItem, SpotifyService, chunked
+from .spotify import PlaylistItem, SpotifyClient, chunked
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -384,8 +384,8 @@ async def _read_liked(
             return True
         return cutoff is not None and (added_at is None or added_at < cutoff)
 
-    items = await ctx.spotify(
-        lambda service: service.saved_tracks(stop=stop, limit=options.max_tracks)
+    items = await ctx.run_spotify(
+        lambda client: client.saved_tracks(stop=stop, limit=options.max_tracks)
     )
     return items, cursor is not None
 
@@ -394,7 +394,7 @@ async def _read_playlist(
     ctx: SyncContext, options: MirrorOptions, source: PlaylistRecord
 ) -> list[PlaylistItem]:
     """The source playlist's items in playlist order, filtered by `lookback_days`/`max_tracks`."""
-    items = await ctx.spotify(lambda service: service.playlist_items(source.id))
+    items = await ctx.run_spotify(lambda client: client.playlist_items(source.id))
     if options.lookback_days:
         cutoff = ctx.now() - timedelta(days=options.lookback_days)
         items = [
@@ -452,8 +452,8 @@ async def _ensure_target(
             target.record = resolution.record
             return
         try:
-            created = await ctx.spotify(
-                lambda service: service.create_playlist(target.name, public=options.public)
+            created = await ctx.run_spotify(
+                lambda client: client.create_playlist(target.name, public=options.public)
             )
         except (SpotifyRateLimitError, SpotifyUnavailableError) as err:
             raise _StopRun(err) from err
@@ -489,15 +489,15 @@ async def _contents(ctx: SyncContext, target: PlaylistRecord, state: _State) -> 
     if known is not None:
         return known
     cached = ctx.playlists.cached(target.id)
-    items = await ctx.spotify(lambda service: service.playlist_items(target.id))
+    items = await ctx.run_spotify(lambda client: client.playlist_items(target.id))
     uris = list(dict.fromkeys(item.uri for item in items if item.uri))
     # The cache's snapshot (possibly older than what was just read): at worst one re-read later.
     state.set_known(target.id, cached.snapshot_id if cached is not None else "", uris)
     return uris
 
 
-def _adder(playlist_id: str, uris: list[str]) -> Callable[[SpotifyService], str]:
-    return lambda service: service.add_items(playlist_id, uris)
+def _adder(playlist_id: str, uris: list[str]) -> Callable[[SpotifyClient], str]:
+    return lambda client: client.add_items(playlist_id, uris)
 
 
 def _trusted(ctx: SyncContext, state: _State, playlist_id: str) -> list[str] | None:
@@ -545,7 +545,7 @@ async def _write_target(
             return
         for chunk in chunked(to_add):
             try:
-                snapshot = await ctx.spotify(_adder(playlist_id, chunk))
+                snapshot = await ctx.run_spotify(_adder(playlist_id, chunk))
             except SpotifyRateLimitError as err:  # refused: nothing was applied
                 raise _StopRun(err) from err
             except SpotifyForbiddenError as err:

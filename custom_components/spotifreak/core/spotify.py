@@ -1,4 +1,4 @@
-"""The Spotify service: spotipy configured so that errors surface, with counting and bounded retries.
+"""The Spotify client: spotipy configured so that errors surface, with counting and bounded retries.
 
 spotipy is synchronous: every method here blocks and must run in an executor thread. spotipy's own
 retries are switched off (`retries=0`, 429 left out of `status_forcelist`) because they sleep through
@@ -52,7 +52,7 @@ class _SpotipyLogFilter(logging.Filter):
     """Keep tokens out of spotipy's debug log, and its per-error ERROR lines out of the log.
 
     spotipy logs request headers (the bearer token) at DEBUG and every HTTP error at ERROR; this
-    service reports errors itself, once, so spotipy's copies only appear when debugging.
+    client reports errors itself, once, so spotipy's copies only appear when debugging.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -159,7 +159,7 @@ def map_spotify_exception(err: spotipy.SpotifyException, endpoint: str) -> Spoti
     return SpotifyRequestError(message, status=status, endpoint=endpoint)
 
 
-def build_client(api_url: str, *, timeout: int = REQUEST_TIMEOUT) -> spotipy.Spotify:
+def build_spotipy(api_url: str, *, timeout: int = REQUEST_TIMEOUT) -> spotipy.Spotify:
     """A spotipy client whose errors surface: no hidden retries, no sleeping through Retry-After."""
     client = spotipy.Spotify(
         auth=None,
@@ -173,7 +173,7 @@ def build_client(api_url: str, *, timeout: int = REQUEST_TIMEOUT) -> spotipy.Spo
     return client
 
 
-class SpotifyService:
+class SpotifyClient:
     """Blocking access to the Spotify Web API for one account. Run every method in an executor.
 
     `fork()` gives a view that shares the connection pool and token but counts its own calls too,
@@ -184,12 +184,12 @@ class SpotifyService:
         self,
         api_url: str = DEFAULT_API_URL,
         *,
-        client: spotipy.Spotify | None = None,
+        spotipy_client: spotipy.Spotify | None = None,
         counter: CallCounter | None = None,
         sleep: Callable[[float], None] = time.sleep,
         backoff: Sequence[float] | None = None,
     ) -> None:
-        self._client = client or build_client(api_url)
+        self._spotipy = spotipy_client or build_spotipy(api_url)
         self.counter = counter or CallCounter()
         self._sleep = sleep
         self._backoff = tuple(BACKOFF_SECONDS if backoff is None else backoff)
@@ -197,12 +197,12 @@ class SpotifyService:
     @property
     def api_url(self) -> str:
         """The base URL requests go to."""
-        return str(self._client.prefix)
+        return str(self._spotipy.prefix)
 
-    def fork(self) -> SpotifyService:
-        """A view sharing client and token whose counter also feeds this one's."""
-        return SpotifyService(
-            client=self._client,
+    def fork(self) -> SpotifyClient:
+        """Return a view sharing connection and token whose counter also feeds this one's."""
+        return SpotifyClient(
+            spotipy_client=self._spotipy,
             counter=CallCounter(parent=self.counter),
             sleep=self._sleep,
             backoff=self._backoff,
@@ -210,7 +210,7 @@ class SpotifyService:
 
     def set_token(self, access_token: str) -> None:
         """Use this access token from now on (set before each batch of calls)."""
-        self._client.set_auth(access_token)
+        self._spotipy.set_auth(access_token)
 
     # -- the one way every request goes -------------------------------------------------------
 
@@ -240,20 +240,20 @@ class SpotifyService:
             yield page
             if not page.get("next"):
                 return
-            page = self._request(endpoint, functools.partial(self._client.next, page), read=True)
+            page = self._request(endpoint, functools.partial(self._spotipy.next, page), read=True)
 
     # -- reads --------------------------------------------------------------------------------
 
     def current_user(self) -> dict[str, Any]:
         """`GET /me`: the account (id, display_name, ...)."""
-        result: dict[str, Any] = self._request("GET me", self._client.me, read=True)
+        result: dict[str, Any] = self._request("GET me", self._spotipy.me, read=True)
         return result
 
     def playlists_page(self, offset: int = 0, limit: int = PLAYLISTS_PAGE_LIMIT) -> dict[str, Any]:
         """One page of `GET /me/playlists`."""
         result: dict[str, Any] = self._request(
             "GET me/playlists",
-            lambda: self._client.current_user_playlists(limit=limit, offset=offset),
+            lambda: self._spotipy.current_user_playlists(limit=limit, offset=offset),
             read=True,
         )
         return result
@@ -263,7 +263,7 @@ class SpotifyService:
         entries: list[dict[str, Any] | None] = []
         for page in self._pages(
             "GET me/playlists",
-            lambda: self._client.current_user_playlists(limit=PLAYLISTS_PAGE_LIMIT, offset=0),
+            lambda: self._spotipy.current_user_playlists(limit=PLAYLISTS_PAGE_LIMIT, offset=0),
         ):
             entries.extend(page.get("items") or [])
         return entries
@@ -272,7 +272,7 @@ class SpotifyService:
         """`GET /playlists/{id}` (optionally only `fields`)."""
         result: dict[str, Any] = self._request(
             "GET playlists/{id}",
-            lambda: self._client.playlist(playlist_id, fields=fields),
+            lambda: self._spotipy.playlist(playlist_id, fields=fields),
             read=True,
         )
         return result
@@ -282,7 +282,7 @@ class SpotifyService:
         items: list[PlaylistItem] = []
         for page in self._pages(
             "GET playlists/{id}/items",
-            lambda: self._client.playlist_items(playlist_id, limit=ITEMS_PAGE_LIMIT),
+            lambda: self._spotipy.playlist_items(playlist_id, limit=ITEMS_PAGE_LIMIT),
         ):
             items.extend(item_from_entry(entry) for entry in page.get("items") or [])
         return items
@@ -297,7 +297,7 @@ class SpotifyService:
         result: list[PlaylistItem] = []
         for page in self._pages(
             "GET me/tracks",
-            lambda: self._client.current_user_saved_tracks(limit=SAVED_TRACKS_PAGE_LIMIT),
+            lambda: self._spotipy.current_user_saved_tracks(limit=SAVED_TRACKS_PAGE_LIMIT),
         ):
             for entry in page.get("items") or []:
                 item = item_from_entry(entry)
@@ -313,7 +313,7 @@ class SpotifyService:
         limit = max(1, min(limit, SEARCH_LIMIT_MAX))
         result = self._request(
             "GET search",
-            lambda: self._client.search(q=query, limit=limit, type="track"),
+            lambda: self._spotipy.search(q=query, limit=limit, type="track"),
             read=True,
         )
         tracks: list[dict[str, Any]] = [
@@ -327,7 +327,7 @@ class SpotifyService:
         """`POST /me/playlists`: the new playlist object."""
         result: dict[str, Any] = self._request(
             "POST me/playlists",
-            lambda: self._client.current_user_playlist_create(
+            lambda: self._spotipy.current_user_playlist_create(
                 name, public=public, collaborative=False, description=description
             ),
             read=False,
@@ -339,7 +339,7 @@ class SpotifyService:
         _check_chunk(uris)
         result = self._request(
             "POST playlists/{id}/items",
-            lambda: self._client.playlist_add_items(playlist_id, list(uris)),
+            lambda: self._spotipy.playlist_add_items(playlist_id, list(uris)),
             read=False,
         )
         return str((result or {}).get("snapshot_id", ""))
@@ -349,7 +349,7 @@ class SpotifyService:
         _check_chunk(uris)
         result = self._request(
             "PUT playlists/{id}/items",
-            lambda: self._client.playlist_replace_items(playlist_id, list(uris)),
+            lambda: self._spotipy.playlist_replace_items(playlist_id, list(uris)),
             read=False,
         )
         return str((result or {}).get("snapshot_id", ""))
@@ -359,7 +359,7 @@ class SpotifyService:
         _check_chunk(uris)
         result = self._request(
             "DELETE playlists/{id}/items",
-            lambda: self._client.playlist_remove_all_occurrences_of_items(playlist_id, list(uris)),
+            lambda: self._spotipy.playlist_remove_all_occurrences_of_items(playlist_id, list(uris)),
             read=False,
         )
         return str((result or {}).get("snapshot_id", ""))

@@ -1,4 +1,4 @@
-"""The Spotify service over real spotipy against the emulator: errors surface, retries are bounded."""
+"""The Spotify client over real spotipy against the emulator: errors surface, retries are bounded."""
 
 from __future__ import annotations
 
@@ -15,19 +15,19 @@ from custom_components.spotifreak.core.errors import (
     SpotifyRequestError,
     SpotifyUnavailableError,
 )
-from custom_components.spotifreak.core.spotify import SpotifyService, chunked, item_from_entry
+from custom_components.spotifreak.core.spotify import SpotifyClient, chunked, item_from_entry
 from tests.emulator import Emulator, Fault, Library
 from tests.emulator.pytest_plugin import in_executor
 
 
-def _service(emulator: Emulator, sleeps: list[float] | None = None) -> SpotifyService:
-    service = SpotifyService(
+def _client(emulator: Emulator, sleeps: list[float] | None = None) -> SpotifyClient:
+    client = SpotifyClient(
         emulator.api_url,
         sleep=(sleeps.append if sleeps is not None else lambda _s: None),
         backoff=(0.5, 2.0),
     )
-    service.set_token(emulator.issue_tokens()["access_token"])
-    return service
+    client.set_token(emulator.issue_tokens()["access_token"])
+    return client
 
 
 @pytest.mark.parametrize("count", [0, 1, 50, 51, 1234])
@@ -37,11 +37,11 @@ async def test_all_playlists_pages_with_limit_50(emulator: Emulator, count: int)
     for index in range(count):
         library.create_playlist(f"P{index}")
     emulator.library = library
-    service = _service(emulator)
-    entries = await in_executor(service.all_playlists)
+    client = _client(emulator)
+    entries = await in_executor(client.all_playlists)
     assert [entry["id"] for entry in entries if entry] == [p.id for p in library.me_playlists if p]
     assert (
-        service.counter.total
+        client.counter.total
         == emulator.count("GET", "/v1/me/playlists")
         == max(1, ceil(count / 50))
     )
@@ -50,10 +50,10 @@ async def test_all_playlists_pages_with_limit_50(emulator: Emulator, count: int)
 async def test_429_surfaces_retry_after_without_retrying(emulator: Emulator) -> None:
     """A 429 is raised at once with Retry-After; nothing sleeps through it."""
     sleeps: list[float] = []
-    service = _service(emulator, sleeps)
+    client = _client(emulator, sleeps)
     emulator.inject(Fault(status=429, retry_after=1234, path="/v1/me/playlists"))
     with pytest.raises(SpotifyRateLimitError) as raised:
-        await in_executor(service.all_playlists)
+        await in_executor(client.all_playlists)
     assert raised.value.retry_after == 1234
     assert sleeps == []
     assert emulator.spotify_calls == 1
@@ -63,21 +63,21 @@ async def test_429_surfaces_retry_after_without_retrying(emulator: Emulator) -> 
 async def test_reads_retry_5xx_and_drops_with_backoff(emulator: Emulator, fault: Fault) -> None:
     """A read failing with 5xx or a dropped connection is retried (bounded) with backoff."""
     sleeps: list[float] = []
-    service = _service(emulator, sleeps)
+    client = _client(emulator, sleeps)
     fault.path, fault.times = "/v1/me/playlists", 2
     emulator.inject(fault)
-    entries = await in_executor(service.all_playlists)
+    entries = await in_executor(client.all_playlists)
     assert entries
     assert sleeps == [0.5, 2.0]
-    assert service.counter.total == 3
+    assert client.counter.total == 3
 
 
 async def test_reads_give_up_after_three_attempts(emulator: Emulator) -> None:
     """A persistent 5xx ends in SpotifyUnavailableError after three attempts."""
-    service = _service(emulator, [])
+    client = _client(emulator, [])
     emulator.inject(Fault(status=502, path="/v1/me/playlists", times=None))
     with pytest.raises(SpotifyUnavailableError) as raised:
-        await in_executor(service.all_playlists)
+        await in_executor(client.all_playlists)
     assert raised.value.status == 502
     assert emulator.spotify_calls == 3
 
@@ -86,10 +86,10 @@ async def test_writes_are_never_retried(emulator: Emulator) -> None:
     """A POST failing with 5xx is not sent again (it might have been applied)."""
     library = emulator.library
     playlist = library.create_playlist("Target")
-    service = _service(emulator, [])
+    client = _client(emulator, [])
     emulator.inject(Fault(status=500, method="POST", path=f"/v1/playlists/{playlist.id}/items"))
     with pytest.raises(SpotifyUnavailableError):
-        await in_executor(service.add_items, playlist.id, [library.catalogue[0].uri])
+        await in_executor(client.add_items, playlist.id, [library.catalogue[0].uri])
     assert emulator.count("POST", f"/v1/playlists/{playlist.id}/items") == 1
     assert library.playlist_uris(playlist.id) == []
 
@@ -105,18 +105,18 @@ async def test_writes_are_never_retried(emulator: Emulator) -> None:
 )
 async def test_status_mapping(emulator: Emulator, status: int, error: type[Exception]) -> None:
     """Each status becomes the project's own error."""
-    service = _service(emulator)
+    client = _client(emulator)
     emulator.inject(Fault(status=status, path="/v1/me/"))
     with pytest.raises(error):
-        await in_executor(service.current_user)
+        await in_executor(client.current_user)
 
 
 async def test_bad_token_is_auth_error(emulator: Emulator) -> None:
     """An unknown token is a 401 → SpotifyAuthError (the glue refreshes once)."""
-    service = SpotifyService(emulator.api_url)
-    service.set_token("not-a-token")
+    client = SpotifyClient(emulator.api_url)
+    client.set_token("not-a-token")
     with pytest.raises(SpotifyAuthError):
-        await in_executor(service.current_user)
+        await in_executor(client.current_user)
 
 
 async def test_ownership_rules(emulator: Emulator) -> None:
@@ -124,11 +124,11 @@ async def test_ownership_rules(emulator: Emulator) -> None:
     library = emulator.library
     followed = library.create_playlist("Theirs", owner="someone")
     editorial = library.create_playlist("Editorial", spotify_owned=True)
-    service = _service(emulator)
+    client = _client(emulator)
     with pytest.raises(SpotifyForbiddenError):
-        await in_executor(service.playlist_items, followed.id)
+        await in_executor(client.playlist_items, followed.id)
     with pytest.raises(SpotifyNotFoundError):
-        await in_executor(service.playlist, editorial.id)
+        await in_executor(client.playlist, editorial.id)
 
 
 async def test_items_writes_and_snapshots(emulator: Emulator) -> None:
@@ -137,53 +137,53 @@ async def test_items_writes_and_snapshots(emulator: Emulator) -> None:
     tracks = library.catalogue[:3]
     local = library.add_local_track("Artist", "", "Song")
     playlist = library.create_playlist("Mine", items=[tracks[0].uri, local.uri])
-    service = _service(emulator)
-    items = await in_executor(service.playlist_items, playlist.id)
+    client = _client(emulator)
+    items = await in_executor(client.playlist_items, playlist.id)
     assert [(i.uri, i.kind, i.addable) for i in items] == [
         (tracks[0].uri, "track", True),
         (local.uri, "local", False),
     ]
     before = playlist.snapshot_id
-    snapshot = await in_executor(service.add_items, playlist.id, [tracks[1].uri])
+    snapshot = await in_executor(client.add_items, playlist.id, [tracks[1].uri])
     assert snapshot and snapshot != before
-    await in_executor(service.replace_items, playlist.id, [tracks[2].uri])
+    await in_executor(client.replace_items, playlist.id, [tracks[2].uri])
     assert library.playlist_uris(playlist.id) == [tracks[2].uri]
-    await in_executor(service.remove_items, playlist.id, [tracks[2].uri])
+    await in_executor(client.remove_items, playlist.id, [tracks[2].uri])
     assert library.playlist_uris(playlist.id) == []
     with pytest.raises(ValueError, match="between 1 and 100"):
-        service.add_items(playlist.id, [])
+        client.add_items(playlist.id, [])
 
 
 async def test_saved_tracks_stops_at_cursor(emulator: Emulator) -> None:
     """Liked songs are read newest first and only until the stop condition."""
     library = emulator.library
     cursor = library.liked[60].uri
-    service = _service(emulator)
-    items = await in_executor(lambda: service.saved_tracks(stop=lambda item: item.uri == cursor))
+    client = _client(emulator)
+    items = await in_executor(lambda: client.saved_tracks(stop=lambda item: item.uri == cursor))
     assert [item.uri for item in items] == [saved.uri for saved in library.liked[:60]]
     assert emulator.count("GET", "/v1/me/tracks") == 2
 
 
 async def test_search_and_create(emulator: Emulator) -> None:
     """Search is capped at 10 results; creating a playlist returns the new object."""
-    service = _service(emulator)
+    client = _client(emulator)
     track = emulator.library.catalogue[0]
-    results = await in_executor(service.search_tracks, f'track:"{track.name}"', 50)
+    results = await in_executor(client.search_tracks, f'track:"{track.name}"', 50)
     assert 0 < len(results) <= 10
-    created = await in_executor(lambda: service.create_playlist("Made here", public=False))
+    created = await in_executor(lambda: client.create_playlist("Made here", public=False))
     assert created["name"] == "Made here"
     assert created["public"] is False
 
 
 async def test_fork_counts_its_own_and_the_total(emulator: Emulator) -> None:
     """A fork counts its calls and feeds the account-wide counter."""
-    service = _service(emulator)
-    fork = service.fork()
+    client = _client(emulator)
+    fork = client.fork()
     await in_executor(fork.current_user)
-    await in_executor(service.current_user)
+    await in_executor(client.current_user)
     assert fork.counter.total == 1
-    assert service.counter.total == 2
-    assert service.counter.by_endpoint["GET me"] == 2
+    assert client.counter.total == 2
+    assert client.counter.by_endpoint["GET me"] == 2
 
 
 def test_unavailable_entries() -> None:
@@ -206,18 +206,18 @@ def test_unavailable_entries() -> None:
 async def test_tokens_never_logged(emulator: Emulator, caplog: pytest.LogCaptureFixture) -> None:
     """spotipy's debug log carries the bearer token: it is redacted; its error lines are dropped."""
     token = emulator.issue_tokens()["access_token"]
-    service = SpotifyService(emulator.api_url)
-    service.set_token(token)
+    client = SpotifyClient(emulator.api_url)
+    client.set_token(token)
     emulator.inject(Fault(status=404, path="/v1/me/"))
     with caplog.at_level(logging.DEBUG, logger="spotipy"):
-        await in_executor(service.playlist, emulator.library.me_playlists[0].id)
+        await in_executor(client.playlist, emulator.library.me_playlists[0].id)
         with pytest.raises(SpotifyNotFoundError):
-            await in_executor(service.current_user)
+            await in_executor(client.current_user)
     assert token not in caplog.text
     assert "**REDACTED**" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="spotipy"):
         emulator.inject(Fault(status=404, path="/v1/me/"))
         with pytest.raises(SpotifyNotFoundError):
-            await in_executor(service.current_user)
+            await in_executor(client.current_user)
     assert "HTTP Error" not in caplog.text
