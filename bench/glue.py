@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from custom_components.spotifreak.core import lastfm_sync, mirror
+from custom_components.spotifreak.core import lastfm_options, lastfm_sync, mirror, mirror_options
 from custom_components.spotifreak.core.cache import CacheFilter, PlaylistCache
 from custom_components.spotifreak.core.context import Resolution, SyncContext
 from custom_components.spotifreak.core.engine import RunHistory, SyncAlgorithm, execute_run
@@ -169,9 +169,9 @@ class _Kind:
 
 
 KINDS: dict[str, _Kind] = {
-    mirror.SYNC_TYPE: _Kind(mirror.run_mirror, mirror.MirrorOptions.from_dict),
-    lastfm_sync.SYNC_TYPE: _Kind(
-        lastfm_sync.run_lastfm_top_tracks, lastfm_sync.LastfmOptions.from_dict
+    mirror_options.SYNC_TYPE: _Kind(mirror.run_mirror, mirror_options.MirrorOptions.from_dict),
+    lastfm_options.SYNC_TYPE: _Kind(
+        lastfm_sync.run_lastfm_top_tracks, lastfm_options.LastfmOptions.from_dict
     ),
 }
 

@@ -68,8 +68,8 @@ from .core.errors import (
     SpotifyError,
 )
 from .core.lastfm import PERIODS, LastfmClient
-from .core.lastfm_sync import LIMIT_MAX, LIMIT_MIN, MODES
-from .core.mirror import SOURCE_LIKED_SONGS
+from .core.lastfm_options import LIMIT_MAX, LIMIT_MIN, MODES
+from .core.mirror_options import SOURCE_LIKED_SONGS
 from .core.patterns import PatternError, is_pattern, validate
 from .core.references import name_key, parse_reference
 from .core.spotify import SpotifyClient

@@ -35,11 +35,12 @@ from .const import (
     LASTFM_API_ACCOUNTS_URL,
     LOGGER,
 )
-from .core import lastfm_sync, mirror
+from .core import lastfm_options, lastfm_sync, mirror, mirror_options
 from .core.context import Resolution, SyncContext
-from .core.engine import REASON_LASTFM_AUTH, RunHistory, SyncAlgorithm, SyncInputError, execute_run
+from .core.engine import RunHistory, SyncAlgorithm, SyncInputError, execute_run
 from .core.lastfm import LastfmClient
 from .core.matching import MatchCache
+from .core.reasons import REASON_LASTFM_AUTH
 from .core.records import PlaylistRecord
 from .core.runs import RunRecord, RunStatus
 from .issues import ISSUE_LASTFM_AUTH, async_create_entry_issue, async_delete_entry_issue
@@ -49,8 +50,8 @@ if TYPE_CHECKING:
     from .coordinator import PlaylistCacheCoordinator
     from .models import SpotifreakConfigEntry
 
-SYNC_TYPE_MIRROR: Final = mirror.SYNC_TYPE
-SYNC_TYPE_LASTFM: Final = lastfm_sync.SYNC_TYPE
+SYNC_TYPE_MIRROR: Final = mirror_options.SYNC_TYPE
+SYNC_TYPE_LASTFM: Final = lastfm_options.SYNC_TYPE
 STORE_SAVE_DELAY: Final = 1
 
 
@@ -63,9 +64,9 @@ class SyncType:
 
 
 SYNC_TYPES: Final[dict[str, SyncType]] = {
-    SYNC_TYPE_MIRROR: SyncType(mirror.run_mirror, mirror.MirrorOptions.from_dict),
+    SYNC_TYPE_MIRROR: SyncType(mirror.run_mirror, mirror_options.MirrorOptions.from_dict),
     SYNC_TYPE_LASTFM: SyncType(
-        lastfm_sync.run_lastfm_top_tracks, lastfm_sync.LastfmOptions.from_dict
+        lastfm_sync.run_lastfm_top_tracks, lastfm_options.LastfmOptions.from_dict
     ),
 }
 

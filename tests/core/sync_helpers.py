@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from custom_components.spotifreak.core.cache import PlaylistCache
 from custom_components.spotifreak.core.context import Resolution, SyncContext
 from custom_components.spotifreak.core.engine import RunHistory, execute_run
-from custom_components.spotifreak.core.mirror import SYNC_TYPE, MirrorOptions, run_mirror
+from custom_components.spotifreak.core.mirror import run_mirror
+from custom_components.spotifreak.core.mirror_options import SYNC_TYPE, MirrorOptions
 from custom_components.spotifreak.core.records import PlaylistRecord
 from custom_components.spotifreak.core.resolver import PlaylistResolver
 from custom_components.spotifreak.core.runs import RunRecord

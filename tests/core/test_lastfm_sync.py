@@ -14,19 +14,17 @@ import pytest
 from custom_components.spotifreak.core.engine import SyncInputError, execute_run
 from custom_components.spotifreak.core.errors import SpotifyUnavailableError
 from custom_components.spotifreak.core.lastfm import LastfmClient
+from custom_components.spotifreak.core.lastfm_options import SYNC_TYPE, LastfmOptions
 from custom_components.spotifreak.core.lastfm_sync import (
     EXTRA_LASTFM_CLIENT,
     EXTRA_LASTFM_USERNAME,
     EXTRA_MATCH_CACHE,
     STATE_TARGET,
-    SYNC_TYPE,
-    LastfmOptions,
-    _replace,
-    _Target,
     run_lastfm_top_tracks,
 )
 from custom_components.spotifreak.core.matching import MatchCache
 from custom_components.spotifreak.core.runs import RunRecord, RunStatus
+from custom_components.spotifreak.core.targets import ContentsOfOnePlaylist, Target, TargetWriter
 from tests.core.sync_helpers import TZ, Account
 from tests.emulator import LASTFM_API_KEY, LASTFM_SUSPENDED_API_KEY, Emulator, Fault, Library
 from tests.emulator.library import Track
@@ -327,8 +325,9 @@ async def test_writer_puts_the_first_100_and_posts_the_rest(sync: Sync, world: W
     assert resolution is not None
     wanted = [t.uri for t in world.numbered]  # 130
     ctx = sync.account.context(sync.state)
-    target = _Target(name="Big", record=resolution.record)
-    await _replace(ctx, target, wanted)
+    contents = ContentsOfOnePlaylist(ctx.state, STATE_TARGET)
+    target = Target(spec="Big", name="Big", record=resolution.record)
+    await TargetWriter(ctx, target, contents, exact=True).replace(wanted)
     assert target.status == "success"
     assert sync.emu.library.playlist_uris(playlist.id) == wanted
     assert sync.emu.count("PUT", ITEMS) == 1
@@ -338,9 +337,9 @@ async def test_writer_puts_the_first_100_and_posts_the_rest(sync: Sync, world: W
     assert sync.state[STATE_TARGET]["uris"] == wanted
     # a failing POST after the PUT: the state is dropped, so the next run reads the playlist
     sync.emu.inject(Fault(method="POST", path=ITEMS_FAULT, status=503, times=None))
-    target = _Target(name="Big", record=sync.account.cached(playlist.id))
+    target = Target(spec="Big", name="Big", record=sync.account.cached(playlist.id))
     with pytest.raises(SpotifyUnavailableError):
-        await _replace(ctx, target, list(reversed(wanted)))
+        await TargetWriter(ctx, target, contents, exact=True).replace(list(reversed(wanted)))
     assert STATE_TARGET not in sync.state
     assert target.added == 0
     assert sync.emu.library.playlist_uris(playlist.id) == list(reversed(wanted))[:100]

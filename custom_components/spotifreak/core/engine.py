@@ -33,6 +33,19 @@ from .errors import (
     SpotifyRateLimitError,
     SpotifyUnavailableError,
 )
+from .reasons import (
+    REASON_INTERNAL_ERROR,
+    REASON_INTERRUPTED,
+    REASON_LASTFM_AUTH,
+    REASON_LASTFM_UNAVAILABLE,
+    REASON_LASTFM_USER_NOT_FOUND,
+    REASON_RATE_LIMITED,
+    REASON_SPOTIFY_AUTH,
+    REASON_SPOTIFY_ERROR,
+    REASON_SPOTIFY_FORBIDDEN,
+    REASON_SPOTIFY_NOT_FOUND,
+    REASON_SPOTIFY_UNAVAILABLE,
+)
 from .runs import RunRecord, RunStatus
 
 _LOGGER = logging.getLogger(__name__)
@@ -40,19 +53,6 @@ _LOGGER = logging.getLogger(__name__)
 OptionsT = TypeVar("OptionsT")  # an algorithm's options
 
 HISTORY_LIMIT: Final = 50
-
-# Reasons (short machine-readable slugs) the engine itself sets.
-REASON_INTERRUPTED: Final = "interrupted"
-REASON_RATE_LIMITED: Final = "rate_limited"
-REASON_SPOTIFY_UNAVAILABLE: Final = "spotify_unavailable"
-REASON_SPOTIFY_AUTH: Final = "spotify_auth"
-REASON_SPOTIFY_FORBIDDEN: Final = "spotify_forbidden"
-REASON_SPOTIFY_NOT_FOUND: Final = "spotify_not_found"
-REASON_SPOTIFY_ERROR: Final = "spotify_error"
-REASON_LASTFM_AUTH: Final = "lastfm_auth"
-REASON_LASTFM_USER_NOT_FOUND: Final = "lastfm_user_not_found"
-REASON_LASTFM_UNAVAILABLE: Final = "lastfm_unavailable"
-REASON_INTERNAL_ERROR: Final = "internal_error"
 
 
 class SyncInputError(SpotifreakError):

@@ -1,0 +1,181 @@
+"""The mirror's source: its persisted state (cursor, source snapshot) and reading the source.
+
+A liked-songs run reads `/me/tracks` only down to the cursor (the newest tracks of the last
+successful run; should those have been un-liked, anything liked an hour before them). A
+playlist-source run reads the whole playlist, then keeps what `lookback_days` and `max_tracks`
+allow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+import hashlib
+import json
+from typing import Any, Final
+
+from .context import SyncContext
+from .mirror_options import MirrorOptions
+from .records import PlaylistRecord
+from .spotify import PlaylistItem
+
+STATE_VERSION: Final = 1
+# The liked-songs cursor: the newest few URIs of the last successful run (any of them stops the
+# read, so un-liking the newest one does not make the next run read everything), and the time it
+# was liked. Spotify's `added_at` has one-second resolution and several likes can share a second:
+# only tracks liked well before the cursor stop the read by time.
+CURSOR_URIS: Final = 5
+CURSOR_SLACK: Final = timedelta(hours=1)
+
+
+@dataclass(slots=True)
+class MirrorState:
+    """Typed access to the mirror's `ctx.state` (mutated in place, so a failure leaves it true).
+
+    `fingerprint` names the source and targets the cursor and source snapshot belong to: changing
+    either starts afresh. An unreadable or older state is cleared.
+    """
+
+    data: dict[str, Any]
+    fingerprint: str
+    matches: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.data.get("version") != STATE_VERSION:
+            self.data.clear()
+            self.data["version"] = STATE_VERSION
+        self.matches = self.data.get("fingerprint") == self.fingerprint
+        if not isinstance(self.data.get("targets"), dict):
+            self.data["targets"] = {}
+
+    @property
+    def targets(self) -> dict[str, Any]:
+        """Return the remembered contents of the targets, by playlist id."""
+        targets: dict[str, Any] = self.data["targets"]
+        return targets
+
+    @property
+    def cursor(self) -> tuple[tuple[str, ...], datetime | None] | None:
+        """Return the liked-songs cursor: the newest URIs processed and when they were liked."""
+        cursor = self.data.get("cursor")
+        if not self.matches or not isinstance(cursor, dict):
+            return None
+        uris = cursor.get("uris")
+        known = tuple(str(uri) for uri in uris if uri) if isinstance(uris, list) else ()
+        added_at = _parse_time(cursor.get("added_at"))
+        if not known and added_at is None:
+            return None
+        return known, added_at
+
+    def advance_cursor(self, newest_first: Sequence[PlaylistItem]) -> None:
+        """Move the cursor to the newest items of a successful run."""
+        previous = self.cursor
+        uris = [item.uri for item in newest_first if item.uri]
+        if previous is not None:  # the run read fewer than CURSOR_URIS: keep older ones too
+            uris.extend(uri for uri in previous[0] if uri not in uris)
+        self.data["cursor"] = {"uris": uris[:CURSOR_URIS], "added_at": newest_first[0].added_at}
+        self.data["fingerprint"] = self.fingerprint
+
+    @property
+    def source_snapshot(self) -> tuple[str, str] | None:
+        """Return the source playlist's id and snapshot at the last successful run."""
+        source = self.data.get("source")
+        if not self.matches or not isinstance(source, dict):
+            return None
+        return str(source.get("id") or ""), str(source.get("snapshot_id") or "")
+
+    def advance_source(self, record: PlaylistRecord) -> None:
+        """Remember the source playlist's snapshot of a successful run."""
+        self.data["source"] = {"id": record.id, "snapshot_id": record.snapshot_id}
+        self.data["fingerprint"] = self.fingerprint
+
+
+def fingerprint(source: str, targets: Sequence[str]) -> str:
+    """Return what the cursor and source snapshot belong to: source and targets, hashed."""
+    payload = json.dumps([source, sorted({target.strip() for target in targets})])
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+async def read_liked(
+    ctx: SyncContext, options: MirrorOptions, state: MirrorState
+) -> tuple[list[PlaylistItem], bool]:
+    """Return the liked songs newer than the cursor, newest first, and whether a cursor was used."""
+    cursor = state.cursor if options.only_new else None
+    cursor_uris = frozenset(cursor[0]) if cursor is not None else frozenset[str]()
+    cursor_at = cursor[1] if cursor is not None else None
+    oldest_new = cursor_at - CURSOR_SLACK if cursor_at is not None else None
+    cutoff = ctx.now() - timedelta(days=options.lookback_days) if options.lookback_days else None
+
+    def stop(item: PlaylistItem) -> bool:
+        if item.uri in cursor_uris:
+            return True
+        added_at = _parse_time(item.added_at)
+        if oldest_new is not None and added_at is not None and added_at < oldest_new:
+            return True
+        return cutoff is not None and (added_at is None or added_at < cutoff)
+
+    items = await ctx.run_spotify(
+        lambda client: client.saved_tracks(stop=stop, limit=options.max_tracks)
+    )
+    return items, cursor is not None
+
+
+async def read_playlist(
+    ctx: SyncContext, options: MirrorOptions, source: PlaylistRecord
+) -> list[PlaylistItem]:
+    """Return the source playlist's items in playlist order, within `lookback_days`/`max_tracks`."""
+    items = await ctx.run_spotify(lambda client: client.playlist_items(source.id))
+    if options.lookback_days:
+        cutoff = ctx.now() - timedelta(days=options.lookback_days)
+        items = [
+            item
+            for item in items
+            if (added_at := _parse_time(item.added_at)) is not None and added_at >= cutoff
+        ]
+    if options.max_tracks is not None and len(items) > options.max_tracks:
+        # the newest by added_at (unknown counts as oldest; ties: later position), playlist order
+        order = sorted(
+            range(len(items)),
+            key=lambda index: (
+                _parse_time(items[index].added_at) is not None,
+                _sort_time(items[index]),
+                index,
+            ),
+            reverse=True,
+        )
+        keep = set(order[: options.max_tracks])
+        items = [item for index, item in enumerate(items) if index in keep]
+    return items
+
+
+def _sort_time(item: PlaylistItem) -> float:
+    added_at = _parse_time(item.added_at)
+    return added_at.timestamp() if added_at is not None else 0.0
+
+
+def batch(items: Sequence[PlaylistItem], deduplicate: bool) -> tuple[list[str], int]:
+    """Return the URIs to write (in the order given) and how many items were skipped.
+
+    Tracks only: local files, unavailable items and podcast episodes are skipped.
+    """
+    uris: list[str] = []
+    skipped = 0
+    for item in items:
+        if item.kind != "track" or item.uri is None:
+            skipped += 1
+            continue
+        uris.append(item.uri)
+    if deduplicate:
+        uris = list(dict.fromkeys(uris))
+    return uris, skipped

@@ -1,0 +1,40 @@
+"""The reasons a run or a target can end with: short slugs in run records, events and the UI.
+
+They are part of the public surface (automations compare them), so each is declared here once.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Set by the engine for failures that escape a sync.
+REASON_INTERRUPTED: Final = "interrupted"
+REASON_RATE_LIMITED: Final = "rate_limited"
+REASON_SPOTIFY_UNAVAILABLE: Final = "spotify_unavailable"
+REASON_SPOTIFY_AUTH: Final = "spotify_auth"
+REASON_SPOTIFY_FORBIDDEN: Final = "spotify_forbidden"
+REASON_SPOTIFY_NOT_FOUND: Final = "spotify_not_found"
+REASON_SPOTIFY_ERROR: Final = "spotify_error"
+REASON_LASTFM_AUTH: Final = "lastfm_auth"
+REASON_LASTFM_USER_NOT_FOUND: Final = "lastfm_user_not_found"
+REASON_LASTFM_UNAVAILABLE: Final = "lastfm_unavailable"
+REASON_INTERNAL_ERROR: Final = "internal_error"
+
+# A target playlist's outcome.
+REASON_TARGET_NOT_FOUND: Final = "target_not_found"
+REASON_TARGET_FORBIDDEN: Final = "target_forbidden"
+REASON_TARGET_REJECTED: Final = "target_rejected"
+REASON_CREATE_FAILED: Final = "create_failed"
+REASON_ALREADY_PRESENT: Final = "already_present"
+
+# The mirror.
+REASON_UP_TO_DATE: Final = "up_to_date"
+REASON_SOURCE_EMPTY: Final = "source_empty"
+REASON_NOTHING_ADDABLE: Final = "nothing_addable"
+REASON_SOURCE_NOT_FOUND: Final = "source_not_found"
+REASON_SOURCE_FORBIDDEN: Final = "source_forbidden"
+
+# The Last.fm top tracks.
+REASON_UNCHANGED: Final = "unchanged"
+REASON_NO_TOP_TRACKS: Final = "no_top_tracks"
+REASON_NOTHING_MATCHED: Final = "nothing_matched"
