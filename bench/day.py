@@ -21,12 +21,14 @@ from typing import Any
 
 import aiohttp
 
+from custom_components.spotifreak.core.account_syncs import AccountSyncs
 from custom_components.spotifreak.core.lastfm import LastfmClient
+from custom_components.spotifreak.core.matching import MatchCache
 from custom_components.spotifreak.core.runs import RunRecord
 from tests.emulator import LASTFM_API_KEY, ChangeRecord
 
 from .emulator_host import EmulatorHost
-from .glue import BenchCache, BenchSyncs, SimClock
+from .glue import Runner, Schedule, SimClock
 from .naive import NaiveLastfm, NaiveMirror
 from .world import (
     LASTFM_OPTIONS,
@@ -63,7 +65,7 @@ def _delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
     }
 
 
-async def _spotifreak_tick(syncs: BenchSyncs) -> list[RunRecord]:
+async def _spotifreak_tick(syncs: AccountSyncs) -> list[RunRecord]:
     runs = [syncs.run("playlist_mirror", options, sync_id) for sync_id, options in MIRRORS.items()]
     runs.append(syncs.run("lastfm_top_tracks", LASTFM_OPTIONS, LASTFM_SYNC))
     return list(await asyncio.gather(*runs))
@@ -144,15 +146,23 @@ def _outcome(world: World, now: Observation) -> dict[str, int]:
 
 
 async def run_spotifreak(config: DayConfig, interval: timedelta) -> dict[str, Any]:
-    """The day with Spotifreak's core algorithms and the glue's cache behaviour."""
+    """The day with the integration's core: its playlist directory and its account syncs."""
     day = _Day(config)
     with EmulatorHost(day.library, latency=config.latency) as host:
         client = host.client()
-        cache = BenchCache(client, day.clock, day.library.user_id, interval=interval)
+        cache = Schedule(client, day.clock, day.library.user_id, interval=interval)
         statuses: Counter[str] = Counter()
         async with aiohttp.ClientSession() as session:
             lastfm = LastfmClient(session, LASTFM_API_KEY, base_url=host.emulator.lastfm_url)
-            syncs = BenchSyncs(cache, day.clock, lastfm=lastfm, lastfm_username=LASTFM_USER)
+            syncs = AccountSyncs(
+                client,
+                cache.directory,
+                bind=Runner,
+                now=day.clock,
+                lastfm_client=lastfm,
+                lastfm_username=LASTFM_USER,
+                match_cache=MatchCache(clock=day.clock),
+            )
             counting = False
             marks = (0, 0)  # refreshes and their calls when the warm-up ended
 
@@ -160,7 +170,7 @@ async def run_spotifreak(config: DayConfig, interval: timedelta) -> dict[str, An
                 if cache.due():
                     await cache.refresh()
                     if counting:
-                        day.floor.add_refresh(cache.refresh_listed[-1])
+                        day.floor.add_refresh(host.call(lambda: len(host.library.me_playlists)))
 
             async def tick() -> None:
                 nonlocal counting, marks

@@ -19,7 +19,6 @@ import os
 from pathlib import Path
 import tempfile
 import time
-from types import SimpleNamespace
 from typing import Any
 
 from homeassistant import loader
@@ -38,7 +37,6 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 # Import the project's integration before Home Assistant's loader looks for `custom_components`.
 import custom_components.spotifreak  # noqa: F401
 from custom_components.spotifreak.const import DOMAIN, STORAGE_VERSION
-from custom_components.spotifreak.coordinator import PlaylistCacheCoordinator
 from custom_components.spotifreak.core.cache import CacheFilter, PlaylistCache
 
 from .emulator_proc import RemoteEmulator
@@ -64,12 +62,8 @@ class HaSession:
         path = self.config_dir / ".storage" / self.cache_key
         path.parent.mkdir(parents=True, exist_ok=True)
         data: dict[str, Any] = cache.to_store()
-        key = getattr(PlaylistCacheCoordinator, "_filter_key", None)
-        if key is not None:  # the stored filter tells the coordinator the options did not change
-            data |= {
-                "filter": key(SimpleNamespace(cache_filter=CacheFilter())),
-                "blocked_until": None,
-            }
+        # The stored filter tells the coordinator the options did not change.
+        data |= {"filter": CacheFilter().key(), "blocked_until": None}
         save_json(
             str(path),
             {"version": STORAGE_VERSION, "minor_version": 1, "key": self.cache_key, "data": data},

@@ -1,7 +1,7 @@
 """Section 3: resolving references against a large cache; its memory and stored size.
 
 The cache is built from the emulator's real `/me/playlists` pages. Resolution goes through the
-real `PlaylistResolver` (what `coordinator.async_resolve` calls), timed per call with
+integration's own `PlaylistDirectory` (what the actions and syncs call), timed per call with
 `perf_counter_ns`, for a shuffled mix of names (as stored, upper-cased, with extra spaces),
 `spotify:playlist:` URIs, open.spotify.com URLs and bare ids — every one a cache hit, as a
 resolution of a known playlist is.
@@ -14,6 +14,7 @@ Home Assistant's Store writes for it (`.storage/spotifreak.<entry>.cache`).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import gc
@@ -28,8 +29,8 @@ from homeassistant.helpers.json import prepare_save_json
 
 from custom_components.spotifreak.const import STORAGE_VERSION
 from custom_components.spotifreak.core.cache import PlaylistCache
-from custom_components.spotifreak.core.records import PlaylistRecord
-from custom_components.spotifreak.core.resolver import PlaylistResolver
+from custom_components.spotifreak.core.directory import PlaylistDirectory
+from custom_components.spotifreak.core.spotify import SpotifyClient
 from tests.emulator import Library
 
 from .emulator_host import EmulatorHost
@@ -69,6 +70,13 @@ def stored_bytes(cache: PlaylistCache, key: str = "spotifreak.ENTRY.cache") -> b
     return data if isinstance(data, bytes) else data.encode()
 
 
+class _NoSpotify:
+    """A runner for a directory that must answer every reference from its cache."""
+
+    def __call__[T](self, job: Callable[[SpotifyClient], T]) -> Awaitable[T]:
+        raise AssertionError("every reference is cached")
+
+
 async def run_resolve(config: ResolveConfig) -> dict[str, Any]:
     """The figures of section 3."""
     library = Library.generate(seed=11, playlists=config.playlists, liked=20, catalogue=200)
@@ -77,20 +85,8 @@ async def run_resolve(config: ResolveConfig) -> dict[str, Any]:
     cache = PlaylistCache.build(library.user_id, entries, refreshed_at=datetime.now(UTC))
     build_seconds = time.perf_counter() - build_started
 
-    async def no_fetch(_playlist_id: str) -> PlaylistRecord | None:
-        raise AssertionError("every reference is cached")
-
-    async def no_refresh() -> None:
-        raise AssertionError("every reference is cached")
-
-    resolver = PlaylistResolver(
-        cache=lambda: cache,
-        fetch_by_id=no_fetch,
-        refresh=no_refresh,
-        remember=cache.upsert,
-        allow_fetch=lambda: True,
-        now=lambda: datetime.now(UTC),
-    )
+    resolver = PlaylistDirectory(library.user_id, _NoSpotify(), clock=lambda: datetime.now(UTC))
+    resolver.cache = cache
     references = _references(cache, config.lookups, random.Random(3))
     for reference in references[:200]:  # warm up
         await resolver.resolve(reference)

@@ -90,7 +90,7 @@ async def test_resolve_every_form(
         assert response["ambiguous"] is False
         assert response["cache_age_seconds"] >= 0
     assert emulator.spotify_calls == 0
-    assert coordinator.hits == len(forms)
+    assert coordinator.directory.hits == len(forms)
 
 
 async def test_resolve_unicode_normalised(
@@ -131,7 +131,7 @@ async def test_resolve_id_miss_fetches_and_writes_back(
     assert response["source"] == "fetch"
     assert response["playlist"]["name"] == "Created after the refresh"
     assert emulator.count("GET", f"/v1/playlists/{late.id}") == 1
-    assert coordinator.misses == 1
+    assert coordinator.directory.misses == 1
     response = await _resolve(hass, "created after the refresh")
     assert response["source"] == "cache"
     assert emulator.spotify_calls == 1

@@ -58,7 +58,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) -
     assert entry.unique_id is not None
     coordinator = PlaylistCacheCoordinator(hass, entry, spotify, user_id=entry.unique_id)
     await coordinator.async_config_entry_first_refresh()
-    syncs = SyncManager(hass, entry, spotify, coordinator)
+    syncs = SyncManager(hass, entry, spotify, coordinator.directory)
     await syncs.async_load()
     entry.runtime_data = SpotifreakData(
         spotify=spotify,

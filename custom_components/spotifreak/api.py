@@ -22,14 +22,13 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN, LOGGER
-from .core.context import SpotifyRunner
 from .core.errors import (
     SpotifyAuthError,
     SpotifyRateLimitError,
     SpotifyReauthError,
     SpotifyUnavailableError,
 )
-from .core.spotify import SpotifyClient
+from .core.spotify import SpotifyClient, SpotifyRunner
 
 T = TypeVar("T")
 

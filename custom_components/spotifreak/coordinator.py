@@ -1,15 +1,21 @@
-"""The playlist cache coordinator: refresh, persistence, freshness, resolution."""
+"""The playlist cache coordinator: the directory's refreshes as Home Assistant updates.
+
+The cache and the policy for using it live in `core/directory.py`. This module gives them Home
+Assistant's plumbing: the refresh schedule (none at start-up while the stored cache is fresh), the
+Store, the staleness tick and repair issue, the export file, the refreshed event, and the
+entities' listeners.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiofiles
 import aiofiles.os
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -37,7 +43,7 @@ from .const import (
     STALE_POLICY_FETCH,
 )
 from .core.cache import CacheDiff, CacheFilter, PlaylistCache
-from .core.context import Resolution
+from .core.directory import PlaylistDirectory
 from .core.errors import (
     SpotifyError,
     SpotifyForbiddenError,
@@ -46,12 +52,7 @@ from .core.errors import (
     SpotifyReauthError,
 )
 from .core.records import PlaylistRecord
-from .core.resolver import PlaylistResolver
-from .core.spotify import SpotifyClient
 from .issues import ISSUE_CACHE_STALE, async_create_entry_issue, async_delete_entry_issue
-
-if TYPE_CHECKING:
-    from .models import SpotifreakConfigEntry
 
 TICK = timedelta(minutes=1)
 RETRY_FAILED_REFRESH = timedelta(minutes=5)
@@ -59,7 +60,7 @@ STORE_SAVE_DELAY = 10  # seconds: write-backs after fallback fetches are batched
 
 
 def spotify_error_key(err: SpotifyError) -> str:
-    """The translation key of a Spotify failure."""
+    """Return the translation key of a Spotify failure."""
     if isinstance(err, SpotifyReauthError):
         return "reauth_required"
     if isinstance(err, SpotifyRateLimitError):
@@ -80,7 +81,7 @@ def cache_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
     return entry_store(hass, f"{DOMAIN}.{entry_id}.cache", off_loop=True)
 
 
-async def async_remove_stores(hass: HomeAssistant, entry: SpotifreakConfigEntry) -> None:
+async def async_remove_stores(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """Delete an entry's stored cache and its export file."""
     await cache_store(hass, entry.entry_id).async_remove()
     if export_path := entry.options.get(CONF_EXPORT_PATH):
@@ -90,7 +91,7 @@ async def async_remove_stores(hass: HomeAssistant, entry: SpotifreakConfigEntry)
 
 
 def spotify_error(err: SpotifyError) -> HomeAssistantError:
-    """A translated error for a failure of Spotify."""
+    """Return a translated error for a failure of Spotify."""
     return HomeAssistantError(
         translation_domain=DOMAIN,
         translation_key=spotify_error_key(err),
@@ -99,20 +100,39 @@ def spotify_error(err: SpotifyError) -> HomeAssistantError:
 
 
 class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
-    """Keeps the account's playlist cache fresh, persisted and resolvable."""
+    """Keeps the account's playlist directory fresh and persisted; its data is the cache."""
 
-    config_entry: SpotifreakConfigEntry
+    config_entry: ConfigEntry[Any]
 
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: SpotifreakConfigEntry,
+        entry: ConfigEntry[Any],
         spotify: SpotifyAccount,
         user_id: str,
     ) -> None:
         options = entry.options
         self.refresh_interval = timedelta(
             minutes=options.get(CONF_REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL)
+        )
+        self.stale_after = timedelta(
+            minutes=options.get(CONF_STALE_AFTER, 2 * self.refresh_interval.total_seconds() / 60)
+        )
+        self.stale_policy: str = options.get(CONF_STALE_POLICY, STALE_POLICY_FETCH)
+        self.directory = PlaylistDirectory(
+            user_id,
+            spotify.async_run,
+            clock=dt_util.utcnow,
+            cache_filter=CacheFilter(
+                include_public=options.get(CONF_INCLUDE_PUBLIC, True),
+                include_private=options.get(CONF_INCLUDE_PRIVATE, True),
+                include_collaborative=options.get(CONF_INCLUDE_COLLABORATIVE, True),
+                owners=tuple(options.get(CONF_OWNERS, ())),
+            ),
+            stale_after=self.stale_after,
+            live_lookups=self.stale_policy == STALE_POLICY_FETCH,
+            refresh_with=self._async_refresh_now,
+            on_change=self._async_cache_changed,
         )
         super().__init__(
             hass,
@@ -124,36 +144,24 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         )
         self.spotify = spotify
         self.user_id = user_id
-        self.stale_after = timedelta(
-            minutes=options.get(CONF_STALE_AFTER, 2 * self.refresh_interval.total_seconds() / 60)
-        )
-        self.stale_policy: str = options.get(CONF_STALE_POLICY, STALE_POLICY_FETCH)
-        self.cache_filter = CacheFilter(
-            include_public=options.get(CONF_INCLUDE_PUBLIC, True),
-            include_private=options.get(CONF_INCLUDE_PRIVATE, True),
-            include_collaborative=options.get(CONF_INCLUDE_COLLABORATIVE, True),
-            owners=tuple(options.get(CONF_OWNERS, ())),
-        )
         self.export_path: str | None = options.get(CONF_EXPORT_PATH) or None
         self._store = cache_store(hass, entry.entry_id)
-        self.data = PlaylistCache(user_id=user_id)
         self.stale = False
         self.last_refresh_calls: int | None = None
         self.last_refresh_duration_ms: int | None = None
+        self.last_refresh_error: SpotifyError | None = None
         self._startup = True
         self._filter_changed = False
-        self._shared_refresh: asyncio.Task[None] | None = None
-        self.last_refresh_error: SpotifyError | None = None
-        # Records remembered while a refresh is in flight: its listing may predate them.
-        self._remembered_during_refresh: list[PlaylistRecord] | None = None
-        self.resolver = PlaylistResolver(
-            cache=lambda: self.data,
-            fetch_by_id=self._async_fetch_by_id,
-            refresh=self.async_refresh_shared,
-            remember=self.remember,
-            allow_fetch=lambda: self.stale_policy == STALE_POLICY_FETCH,
-            now=dt_util.utcnow,
-        )
+
+    @property
+    def data(self) -> PlaylistCache:
+        """Return the directory's cache: the coordinator's data is never a copy of it."""
+        return self.directory.cache
+
+    @data.setter
+    def data(self, cache: PlaylistCache) -> None:
+        if cache is not None:  # DataUpdateCoordinator's constructor assigns None
+            self.directory.cache = cache
 
     # -- start-up -----------------------------------------------------------------------------
 
@@ -166,9 +174,8 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
                 cache = await self.hass.async_add_executor_job(PlaylistCache.from_store, stored)
                 if cache.user_id == self.user_id:
                     # Options changed what the cache keeps: refresh at start-up.
-                    self._filter_changed = stored.get("filter", self._filter_key()) != (
-                        self._filter_key()
-                    )
+                    filter_key = self.directory.cache_filter.key()
+                    self._filter_changed = stored.get("filter", filter_key) != filter_key
                     self.data = cache
                 if blocked := stored.get("blocked_until"):
                     self.spotify.blocked_until = datetime.fromisoformat(blocked)
@@ -185,91 +192,74 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
     # -- refresh ------------------------------------------------------------------------------
 
     async def _async_update_data(self) -> PlaylistCache:
-        now = dt_util.utcnow()
-        age = self.data.age(now)
-        first = self._startup
-        if first:
-            self._startup = False
-            if age is not None and age < self.refresh_interval and not self._filter_changed:
-                # Fresh enough: serve the stored cache and refresh when it falls due.
-                self.update_interval = self.refresh_interval - age
-                LOGGER.debug("Stored playlist cache is %s old; no refresh at start-up", age)
-                return self.data
+        """Refresh the directory from Spotify, unless the stored cache is fresh at start-up."""
+        started = dt_util.utcnow()
+        first, self._startup = self._startup, False
+        if first and self._stored_cache_is_fresh(started):
+            return self.data
         self.update_interval = self.refresh_interval
         fork = self.spotify.client.fork()
-        user_id, cache_filter = self.user_id, self.cache_filter
-
-        def fetch(client: SpotifyClient) -> PlaylistCache:
-            # Normalising and indexing thousands of playlists is CPU work: keep it off the loop.
-            return PlaylistCache.build(
-                user_id,
-                client.all_playlists(),
-                refreshed_at=dt_util.utcnow(),
-                cache_filter=cache_filter,
-            )
-
-        self._remembered_during_refresh = []
         try:
-            cache = await self.spotify.async_run(fetch, client=fork)
-        except SpotifyReauthError as err:
-            self.last_refresh_error = err
+            diff = await self.directory.refresh(self.spotify.bound(fork))
+        except SpotifyError as err:
+            return self._refresh_failed(err, first)
+        self.last_refresh_error = None
+        self._filter_changed = False
+        self.last_refresh_calls = fork.counter.total
+        self.last_refresh_duration_ms = int((dt_util.utcnow() - started).total_seconds() * 1000)
+        self._update_staleness()
+        self._store.async_delay_save(self._stored, 0)
+        await self._async_export(self.data)
+        self._fire_refreshed(self.data, diff)
+        return self.data
+
+    def _stored_cache_is_fresh(self, now: datetime) -> bool:
+        """Serve a stored cache younger than the interval; refresh when it falls due."""
+        age = self.data.age(now)
+        if age is None or age >= self.refresh_interval or self._filter_changed:
+            return False
+        self.update_interval = self.refresh_interval - age
+        LOGGER.debug("Stored playlist cache is %s old; no refresh at start-up", age)
+        return True
+
+    def _refresh_failed(self, err: SpotifyError, first: bool) -> PlaylistCache:
+        """Keep the cache, try again soon (never before Retry-After), and report the failure.
+
+        At start-up a stored cache is served instead; a refused refresh token starts reauth.
+        """
+        self.last_refresh_error = err
+        if isinstance(err, SpotifyReauthError):
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="reauth_required"
             ) from err
-        except SpotifyError as err:
-            self.last_refresh_error = err
-            # Try again soon (but never before Spotify's Retry-After), not a whole interval later.
-            self.update_interval = min(self.refresh_interval, RETRY_FAILED_REFRESH)
-            if isinstance(err, SpotifyRateLimitError):
-                self.update_interval = max(self.update_interval, timedelta(seconds=err.retry_after))
-            self._update_staleness()
-            if first and self.data.last_refreshed is not None:
-                LOGGER.warning(
-                    "Spotify could not be reached at start-up (%s); serving the stored playlist cache",
-                    err,
-                )
-                return self.data
-            failure = spotify_error(err)
-            raise update_failed(
-                translation_domain=DOMAIN,
-                translation_key=failure.translation_key,
-                translation_placeholders=failure.translation_placeholders,
-                retry_after=getattr(err, "retry_after", None),
-            ) from err
-        finally:
-            remembered, self._remembered_during_refresh = self._remembered_during_refresh, None
-        if remembered:
-            cache.upsert_many(remembered)
-        self.last_refresh_error = None
-        self._filter_changed = False
-        previous = self.data
-        self.last_refresh_calls = fork.counter.total
-        self.last_refresh_duration_ms = int((dt_util.utcnow() - now).total_seconds() * 1000)
-        self.data = cache
+        self.update_interval = min(self.refresh_interval, RETRY_FAILED_REFRESH)
+        if isinstance(err, SpotifyRateLimitError):
+            self.update_interval = max(self.update_interval, timedelta(seconds=err.retry_after))
         self._update_staleness()
-        self._store.async_delay_save(self._stored, 0)
-        await self._async_export(cache)
-        self._fire_refreshed(cache, cache.diff(previous if previous.last_refreshed else None))
-        return cache
-
-    async def async_refresh_shared(self) -> None:
-        """Refresh now; concurrent callers share one refresh instead of each starting their own.
-
-        Raises the Spotify error when the refresh failed: a caller that needed fresh data (a
-        name that missed the cache) must not mistake an outage for "no such playlist".
-        """
-        if self._shared_refresh is None or self._shared_refresh.done():
-            self._shared_refresh = self.hass.async_create_task(
-                self.async_refresh(), name=f"{DOMAIN} shared refresh", eager_start=True
+        if first and self.data.last_refreshed is not None:
+            LOGGER.warning(
+                "Spotify could not be reached at start-up (%s); serving the stored playlist cache",
+                err,
             )
-        await asyncio.shield(self._shared_refresh)
+            return self.data
+        failure = spotify_error(err)
+        raise update_failed(
+            translation_domain=DOMAIN,
+            translation_key=failure.translation_key,
+            translation_placeholders=failure.translation_placeholders,
+            retry_after=getattr(err, "retry_after", None),
+        ) from err
+
+    async def _async_refresh_now(self) -> None:
+        """Run a refresh the directory needs as this coordinator's update; raise its failure."""
+        await self.async_refresh()
         if not self.last_update_success and self.last_refresh_error is not None:
             raise self.last_refresh_error
 
     async def async_refresh_or_raise(self) -> None:
-        """A refresh asked for by the user: raise a translated error when it failed."""
+        """Refresh as the user asked: raise a translated error when it failed."""
         try:
-            await self.async_refresh_shared()
+            await self.directory.refresh_shared()
         except SpotifyError as err:
             raise spotify_error(err) from err
         failure = self.last_exception
@@ -285,16 +275,12 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
                 translation_domain=DOMAIN, translation_key="spotify_unavailable"
             ) from failure
 
-    def _filter_key(self) -> list[Any]:
-        f = self.cache_filter
-        return [f.include_public, f.include_private, f.include_collaborative, sorted(f.owners)]
-
     @callback
     def _stored(self) -> dict[str, Any]:
         blocked = self.spotify.blocked_until
         return {
             **self.data.to_store(),
-            "filter": self._filter_key(),
+            "filter": self.directory.cache_filter.key(),
             "blocked_until": blocked.isoformat() if blocked is not None else None,
         }
 
@@ -302,8 +288,14 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         """Write the cache now (unload: no delayed save may outlive the entry)."""
         await self._store.async_save(self._stored())
 
+    @callback
+    def _async_cache_changed(self) -> None:
+        """Show and keep a record the directory remembered (persisted a few seconds later)."""
+        self.async_update_listeners()  # e.g. the playlist count after a sync created a playlist
+        self._store.async_delay_save(self._stored, STORE_SAVE_DELAY)
+
     async def _async_export(self, cache: PlaylistCache) -> None:
-        """Write the seed's JSON format to `export_path`, atomically (temporary file, rename)."""
+        """Write the cache's export format to `export_path`, atomically (temporary file, rename)."""
         if not self.export_path:
             return
         path = Path(self.hass.config.path(self.export_path))
@@ -338,19 +330,18 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
 
     @property
     def cache_age(self) -> timedelta | None:
-        """How old the cache is now."""
-        return self.data.age(dt_util.utcnow())
+        """Return how old the cache is now."""
+        return self.directory.age()
 
     @callback
     def _update_staleness(self) -> None:
         """Stale once older than `stale_after` (or never refreshed); a repair issue says so."""
-        age = self.cache_age
-        stale = age is None or age > self.stale_after
+        stale = self.directory.stale
         if stale == self.stale:
             return
         self.stale = stale
         entry_id = self.config_entry.entry_id
-        if stale and age is not None:
+        if stale and self.cache_age is not None:
             async_create_entry_issue(
                 self.hass,
                 entry_id,
@@ -369,51 +360,3 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         """Every minute: age ticks and staleness is re-judged, without any call to Spotify."""
         self._update_staleness()
         self.async_update_listeners()
-
-    # -- resolution ---------------------------------------------------------------------------
-
-    async def async_resolve(self, reference: str) -> Resolution | None:
-        """Name, URI, URL or id → record (cache first). None when it cannot be found."""
-        if self.stale and self.stale_policy == STALE_POLICY_FETCH:
-            try:
-                await self.async_refresh_shared()
-            except SpotifyError as err:
-                # A stale cache is still a cache: resolve from it (misses will raise).
-                LOGGER.debug("Refreshing the stale cache before resolving failed: %s", err)
-        return await self.resolver.resolve(reference)
-
-    async def _async_fetch_by_id(self, playlist_id: str) -> PlaylistRecord | None:
-        try:
-            obj = await self.spotify.async_run(
-                lambda client: client.playlist(
-                    playlist_id,
-                    fields="id,uri,name,owner(id),collaborative,public,snapshot_id,items(total),tracks(total)",
-                )
-            )
-        except (SpotifyNotFoundError, SpotifyForbiddenError):
-            return None
-        return PlaylistRecord.from_api(obj)
-
-    @callback
-    def remember(self, record: PlaylistRecord) -> None:
-        """Write a fetched or changed record into the cache (persisted a few seconds later)."""
-        self.data.upsert(record)
-        if self._remembered_during_refresh is not None:
-            self._remembered_during_refresh.append(record)
-        self.async_update_listeners()  # e.g. the playlist count after a sync created a playlist
-        self._store.async_delay_save(self._stored, STORE_SAVE_DELAY)
-
-    @callback
-    def cached(self, playlist_id: str) -> PlaylistRecord | None:
-        """The cached record, without any call."""
-        return self.data.get(playlist_id)
-
-    @property
-    def hits(self) -> int:
-        """Resolutions answered by the cache."""
-        return self.resolver.hits
-
-    @property
-    def misses(self) -> int:
-        """Resolutions the cache could not answer."""
-        return self.resolver.misses

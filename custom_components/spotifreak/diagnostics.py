@@ -54,8 +54,8 @@ async def async_get_config_entry_diagnostics(
             "api_calls": spotify.client.counter.total,
             "api_calls_by_endpoint": dict(sorted(spotify.client.counter.by_endpoint.items())),
             "retry_after_seconds": spotify.retry_after,
-            "cache_hits": coordinator.hits,
-            "cache_misses": coordinator.misses,
+            "cache_hits": coordinator.directory.hits,
+            "cache_misses": coordinator.directory.misses,
         },
         "syncs": {
             "configured": [
@@ -66,7 +66,7 @@ async def async_get_config_entry_diagnostics(
                 }
                 for subentry in entry.subentries.values()
             ],
-            "match_cache_entries": len(syncs.match_cache),
+            "match_cache_entries": len(syncs.runs.match_cache),
             "last_runs": [
                 {
                     key: run.as_dict()[key]

@@ -75,7 +75,7 @@ SENSORS: tuple[CacheSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_registry_enabled_default=False,
-        value_fn=lambda coordinator: coordinator.hits,
+        value_fn=lambda coordinator: coordinator.directory.hits,
         always_available=True,
     ),
     CacheSensorEntityDescription(
@@ -84,7 +84,7 @@ SENSORS: tuple[CacheSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_registry_enabled_default=False,
-        value_fn=lambda coordinator: coordinator.misses,
+        value_fn=lambda coordinator: coordinator.directory.misses,
         always_available=True,
     ),
 )

@@ -133,7 +133,7 @@ async def _async_resolve_playlist(call: ServiceCall) -> ServiceResponse:
     coordinator = async_get_entry(call.hass, call).runtime_data.coordinator
     reference: str = call.data[ATTR_PLAYLIST]
     try:
-        resolution = await coordinator.async_resolve(reference)
+        resolution = await coordinator.directory.resolve(reference)
     except SpotifyError as err:
         raise spotify_error(err) from err
     if resolution is None:

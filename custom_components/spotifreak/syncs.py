@@ -1,20 +1,24 @@
-"""Syncs inside Home Assistant: run contexts, run history, sync state, locks, events.
+"""Syncs inside Home Assistant: the core's account syncs, persisted, announced and guarded.
 
-The algorithms live in `core/` (`mirror.py`, `lastfm_sync.py`, run by `core/engine.py`); this module
-gives them what they need from Home Assistant and keeps what they leave behind.
+The algorithms live in `core/` and `core/account_syncs.py` runs them; this module keeps what they
+leave behind in a Store, fires `spotifreak_sync_finished`, raises translated errors, follows the
+configured syncs (config subentries), and interrupts running syncs when Home Assistant stops.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 import hashlib
 import json
 import os
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.config_entries import SIGNAL_CONFIG_ENTRY_CHANGED, ConfigEntryChange
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    ConfigEntry,
+    ConfigEntryChange,
+)
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -35,40 +39,22 @@ from .const import (
     LASTFM_API_ACCOUNTS_URL,
     LOGGER,
 )
-from .core import lastfm_options, lastfm_sync, mirror, mirror_options
-from .core.context import Resolution, SyncContext
-from .core.engine import RunHistory, SyncAlgorithm, SyncInputError, execute_run
+from .core import lastfm_options, mirror_options
+from .core.account_syncs import SYNC_KINDS, AccountSyncs
+from .core.directory import PlaylistDirectory
+from .core.engine import RunHistory, SyncInputError
 from .core.lastfm import LastfmClient
 from .core.matching import MatchCache
-from .core.reasons import REASON_LASTFM_AUTH
-from .core.records import PlaylistRecord
+from .core.reasons import REASON_INTERRUPTED, REASON_LASTFM_AUTH
 from .core.runs import RunRecord, RunStatus
 from .issues import ISSUE_LASTFM_AUTH, async_create_entry_issue, async_delete_entry_issue
 
 if TYPE_CHECKING:
     from .api import SpotifyAccount
-    from .coordinator import PlaylistCacheCoordinator
-    from .models import SpotifreakConfigEntry
 
 SYNC_TYPE_MIRROR: Final = mirror_options.SYNC_TYPE
 SYNC_TYPE_LASTFM: Final = lastfm_options.SYNC_TYPE
 STORE_SAVE_DELAY: Final = 1
-
-
-@dataclass(frozen=True, slots=True)
-class SyncType:
-    """How to run one kind of sync."""
-
-    algorithm: SyncAlgorithm[Any]
-    options: Callable[[Mapping[str, Any]], Any]
-
-
-SYNC_TYPES: Final[dict[str, SyncType]] = {
-    SYNC_TYPE_MIRROR: SyncType(mirror.run_mirror, mirror_options.MirrorOptions.from_dict),
-    SYNC_TYPE_LASTFM: SyncType(
-        lastfm_sync.run_lastfm_top_tracks, lastfm_options.LastfmOptions.from_dict
-    ),
-}
 
 
 def sync_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
@@ -77,36 +63,25 @@ def sync_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
 
 
 def signal_sync_finished(entry_id: str) -> str:
-    """Dispatcher signal sent after each run of an entry's syncs."""
+    """Return the dispatcher signal sent after each run of an entry's syncs."""
     return f"{DOMAIN}_{entry_id}_sync_finished"
 
 
 def adhoc_sync_id(sync_type: str, options: Mapping[str, Any]) -> str:
-    """A stable id for an action run without `sync_id`: the same options share cursors."""
+    """Return a stable id for an action run without `sync_id`: the same options share cursors."""
     digest = hashlib.sha1(
         json.dumps(dict(options), sort_keys=True, default=str).encode(), usedforsecurity=False
     ).hexdigest()[:12]
     return f"{sync_type}_{digest}"
 
 
-class _Directory:
-    """The coordinator as the syncs' `PlaylistDirectory`."""
-
-    def __init__(self, coordinator: PlaylistCacheCoordinator) -> None:
-        self._coordinator = coordinator
-
-    @property
-    def user_id(self) -> str:
-        return self._coordinator.user_id
-
-    async def resolve(self, reference: str) -> Resolution | None:
-        return await self._coordinator.async_resolve(reference)
-
-    def cached(self, playlist_id: str) -> PlaylistRecord | None:
-        return self._coordinator.cached(playlist_id)
-
-    def remember(self, record: PlaylistRecord) -> None:
-        self._coordinator.remember(record)
+def _lastfm_client(hass: HomeAssistant, entry: ConfigEntry[Any]) -> LastfmClient | None:
+    """Return a Last.fm client for the API key in the entry's options, if one is set."""
+    api_key = str(entry.options.get(CONF_LASTFM_API_KEY) or "")
+    if not api_key:
+        return None
+    base_url = os.environ.get(ENV_LASTFM_API_URL, DEFAULT_LASTFM_API_URL)
+    return LastfmClient(async_get_clientsession(hass), api_key, base_url=base_url)
 
 
 class SyncManager:
@@ -115,31 +90,38 @@ class SyncManager:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: SpotifreakConfigEntry,
+        entry: ConfigEntry[Any],
         spotify: SpotifyAccount,
-        coordinator: PlaylistCacheCoordinator,
+        directory: PlaylistDirectory,
     ) -> None:
         self._hass = hass
         self._entry = entry
-        self._spotify = spotify
-        self._coordinator = coordinator
         self._store = sync_store(hass, entry.entry_id)
-        self.history = RunHistory()
-        self._states: dict[str, dict[str, Any]] = {}
-        self.match_cache = MatchCache()
-        self._locks: dict[str, asyncio.Lock] = {}
+        self.runs = AccountSyncs(
+            spotify.client,
+            directory,
+            bind=spotify.bound,
+            now=dt_util.now,
+            lastfm_client=_lastfm_client(hass, entry),
+            lastfm_username=entry.options.get(CONF_LASTFM_USERNAME) or None,
+        )
         self._running: set[asyncio.Task[Any]] = set()
         self._subentry_ids = set(entry.subentries)
+
+    @property
+    def history(self) -> RunHistory:
+        """Return the finished runs of the account's syncs."""
+        return self.runs.history
 
     async def async_load(self) -> None:
         """Load history, sync states and the match cache; start following subentry changes."""
         try:
             stored = await self._store.async_load() or {}
-            self.history = RunHistory.from_store(stored.get("history"))
-            self._states = {
+            self.runs.history = RunHistory.from_store(stored.get("history"))
+            self.runs.states = {
                 str(key): dict(value) for key, value in (stored.get("states") or {}).items()
             }
-            self.match_cache = MatchCache.from_store(stored.get("match_cache"))
+            self.runs.match_cache = MatchCache.from_store(stored.get("match_cache"))
         except (HomeAssistantError, ValueError, KeyError, TypeError, AttributeError) as err:
             LOGGER.warning("The stored sync history could not be read (%s); starting afresh", err)
         self._entry.async_on_unload(
@@ -152,14 +134,14 @@ class SyncManager:
     @callback
     def _data(self) -> dict[str, Any]:
         return {
-            "history": self.history.to_store(),
-            "states": self._states,
-            "match_cache": self.match_cache.to_store(),
+            "history": self.runs.history.to_store(),
+            "states": self.runs.states,
+            "match_cache": self.runs.match_cache.to_store(),
         }
 
     @callback
     def _entry_changed(self, change: ConfigEntryChange, entry: Any) -> None:
-        """A configured sync was removed: forget its history and state.
+        """Forget the history and state of a configured sync that was removed.
 
         Only ids that were configured syncs and are gone now: a `sync_id` chosen in an action
         is never a subentry and keeps its history through every entry update (token refreshes).
@@ -170,29 +152,10 @@ class SyncManager:
         gone = self._subentry_ids - current
         self._subentry_ids = current
         for sync_id in gone:
-            self.history.remove(sync_id)
-            self._states.pop(sync_id, None)
+            self.runs.history.remove(sync_id)
+            self.runs.states.pop(sync_id, None)
         if gone:
             self._store.async_delay_save(self._data, STORE_SAVE_DELAY)
-
-    def lock_for(self, playlist_id: str) -> asyncio.Lock:
-        """One lock per target playlist: runs touching the same playlist never interleave."""
-        return self._locks.setdefault(playlist_id, asyncio.Lock())
-
-    def _extras(self) -> dict[str, Any]:
-        options = self._entry.options
-        api_key = str(options.get(CONF_LASTFM_API_KEY) or "")
-        extras: dict[str, Any] = {
-            lastfm_sync.EXTRA_MATCH_CACHE: self.match_cache,
-            lastfm_sync.EXTRA_LASTFM_USERNAME: options.get(CONF_LASTFM_USERNAME) or None,
-        }
-        if api_key:
-            extras[lastfm_sync.EXTRA_LASTFM_CLIENT] = LastfmClient(
-                async_get_clientsession(self._hass),
-                api_key,
-                base_url=os.environ.get(ENV_LASTFM_API_URL, DEFAULT_LASTFM_API_URL),
-            )
-        return extras
 
     async def async_run(
         self, sync_type: str, options_data: Mapping[str, Any], *, sync_id: str | None = None
@@ -202,43 +165,13 @@ class SyncManager:
         Raises `ServiceValidationError` for input the user can fix (nothing was written) and
         `HomeAssistantError` when the run failed or was rate limited; partial runs return.
         """
-        kind = SYNC_TYPES[sync_type]
         sync_id = sync_id or adhoc_sync_id(sync_type, options_data)
-        fork = self._spotify.client.fork()
-        ctx = SyncContext(
-            run_spotify=self._spotify.bound(fork),
-            playlists=_Directory(self._coordinator),
-            now=dt_util.now,
-            calls=lambda: fork.counter.total,
-            target_lock=self.lock_for,
-            state=dict(self._states.get(sync_id, {})),
-            extras=self._extras(),
-        )
-
-        @callback
-        def finished(record: RunRecord) -> None:
-            self._states[sync_id] = ctx.state
-            self._store.async_delay_save(self._data, STORE_SAVE_DELAY)
-            self._track_lastfm_key(record)
-            self._hass.bus.async_fire(
-                EVENT_SYNC_FINISHED, {**record.as_dict(), "entry_id": self._entry.entry_id}
-            )
-            async_dispatcher_send(self._hass, signal_sync_finished(self._entry.entry_id))
-
         # The run is the manager's own task: cancelling the caller (an automation stopped
         # mid-way) does not cut the run short, and stopping Home Assistant or unloading the
         # entry interrupts only runs, never the callers' tasks.
         run = self._entry.async_create_background_task(
             self._hass,
-            execute_run(
-                ctx,
-                kind.algorithm,
-                kind.options(options_data),
-                sync_id=sync_id,
-                sync_type=sync_type,
-                history=self.history,
-                on_finished=finished,
-            ),
+            self.runs.run(sync_type, options_data, sync_id, on_finished=self._async_finished),
             name=f"{DOMAIN} {sync_type} {sync_id}",
         )
         self._running.add(run)
@@ -255,27 +188,25 @@ class SyncManager:
             caller = asyncio.current_task()
             if not run.cancelled() or (caller is not None and caller.cancelling()):
                 raise
-            last = self.history.last(sync_id)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="sync_failed",
-                translation_placeholders={
-                    "reason": "interrupted",
-                    "error": last.error or "" if last is not None else "",
-                    "retry_after": "0",
-                },
+            last = self.runs.history.last(sync_id)
+            raise _run_error(
+                "sync_failed", REASON_INTERRUPTED, last.error if last else None
             ) from None
         if record.status in (RunStatus.FAILED, RunStatus.RATE_LIMITED):
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=f"sync_{record.status}",
-                translation_placeholders={
-                    "reason": record.reason or "",
-                    "error": record.error or "",
-                    "retry_after": str(record.retry_after or 0),
-                },
+            raise _run_error(
+                f"sync_{record.status}", record.reason, record.error, record.retry_after
             )
         return record
+
+    @callback
+    def _async_finished(self, record: RunRecord) -> None:
+        """Save the sync's state and history, and tell Home Assistant the run ended."""
+        self._store.async_delay_save(self._data, STORE_SAVE_DELAY)
+        self._track_lastfm_key(record)
+        self._hass.bus.async_fire(
+            EVENT_SYNC_FINISHED, {**record.as_dict(), "entry_id": self._entry.entry_id}
+        )
+        async_dispatcher_send(self._hass, signal_sync_finished(self._entry.entry_id))
 
     @callback
     def _track_lastfm_key(self, record: RunRecord) -> None:
@@ -300,7 +231,7 @@ class SyncManager:
     async def async_run_configured(self, subentry_id: str) -> RunRecord:
         """Run a configured sync (a config subentry) by its id."""
         subentry = self._entry.subentries.get(subentry_id)
-        if subentry is None or subentry.subentry_type not in SYNC_TYPES:
+        if subentry is None or subentry.subentry_type not in SYNC_KINDS:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="sync_not_found",
@@ -309,8 +240,8 @@ class SyncManager:
         return await self.async_run(subentry.subentry_type, subentry.data, sync_id=subentry_id)
 
     def last_run(self, sync_id: str) -> RunRecord | None:
-        """The newest finished run of a sync."""
-        return self.history.last(sync_id)
+        """Return the newest finished run of a sync."""
+        return self.runs.history.last(sync_id)
 
     async def _async_stop(self, _event: Event) -> None:
         await self.async_shutdown()
@@ -331,3 +262,18 @@ class SyncManager:
 async def async_remove_sync_store(hass: HomeAssistant, entry_id: str) -> None:
     """Delete an entry's run history and sync state."""
     await sync_store(hass, entry_id).async_remove()
+
+
+def _run_error(
+    key: str, reason: str | None, error: str | None, retry_after: int | None = None
+) -> HomeAssistantError:
+    """Return the translated error of a run that failed, was rate limited or interrupted."""
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={
+            "reason": reason or "",
+            "error": error or "",
+            "retry_after": str(retry_after or 0),
+        },
+    )

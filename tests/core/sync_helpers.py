@@ -1,5 +1,5 @@
 """A test-side `SyncContext` over the REAL `SpotifyClient` (spotipy over HTTP) and the real
-`PlaylistCache` + `PlaylistResolver`, talking to the project's emulator.
+`PlaylistDirectory`, talking to the project's emulator.
 
 spotipy blocks, and the emulator serves on the test's event loop: every Spotify job runs in a
 thread (`asyncio.to_thread`), as the Home Assistant glue runs it in the executor.
@@ -14,20 +14,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from custom_components.spotifreak.core.cache import PlaylistCache
-from custom_components.spotifreak.core.context import Resolution, SyncContext
+from custom_components.spotifreak.core.context import SyncContext
+from custom_components.spotifreak.core.directory import PlaylistDirectory, Resolution
 from custom_components.spotifreak.core.engine import RunHistory, execute_run
 from custom_components.spotifreak.core.mirror import run_mirror
 from custom_components.spotifreak.core.mirror_options import SYNC_TYPE, MirrorOptions
 from custom_components.spotifreak.core.records import PlaylistRecord
-from custom_components.spotifreak.core.resolver import PlaylistResolver
 from custom_components.spotifreak.core.runs import RunRecord
 from custom_components.spotifreak.core.spotify import SpotifyClient, build_spotipy
 from tests.emulator import Emulator
 
 TZ = ZoneInfo("Europe/Berlin")
-PLAYLIST_FIELDS = (
-    "id,uri,name,owner(id),collaborative,public,snapshot_id,items(total),tracks(total)"
-)
 
 
 class Runner:
@@ -42,7 +39,7 @@ class Runner:
 
 class Account:
     """One emulated Spotify account as the integration sees it: a client, the shared playlist
-    cache with its resolver, the per-playlist locks shared by all runs, and a clock."""
+    directory (the real cache and policy), the per-playlist locks shared by all runs, a clock."""
 
     def __init__(
         self,
@@ -57,46 +54,26 @@ class Account:
         emu.on_stop(spotipy_client._session.close)
         self.client = SpotifyClient(spotipy_client=spotipy_client, backoff=(0.0,))
         self.client.set_token(emu.issue_tokens()["access_token"])
-        self.cache = PlaylistCache(user_id=self.user_id)
         self.locks: dict[str, asyncio.Lock] = {}
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(TZ))
-        self.resolver = PlaylistResolver(
-            cache=lambda: self.cache,
-            fetch_by_id=self._fetch_by_id,
-            refresh=self.refresh,
-            remember=self.remember,
-            allow_fetch=lambda: True,
-            now=self.now,
-        )
+        self.directory = PlaylistDirectory(self.user_id, Runner(self.client), clock=self.now)
         self.history = RunHistory()
 
     # -- the playlist cache -------------------------------------------------------------------
 
+    @property
+    def cache(self) -> PlaylistCache:
+        return self.directory.cache
+
     async def refresh(self) -> None:
         """What the coordinator does: page `/me/playlists` and rebuild the cache."""
-        entries = await asyncio.to_thread(self.client.all_playlists)
-        self.cache = PlaylistCache.build(self.user_id, entries, refreshed_at=self.now())
-
-    async def _fetch_by_id(self, playlist_id: str) -> PlaylistRecord | None:
-        from custom_components.spotifreak.core.errors import (
-            SpotifyForbiddenError,
-            SpotifyNotFoundError,
-        )
-
-        try:
-            obj = await asyncio.to_thread(self.client.playlist, playlist_id, PLAYLIST_FIELDS)
-        except (SpotifyNotFoundError, SpotifyForbiddenError):
-            return None
-        return PlaylistRecord.from_api(obj)
-
-    def remember(self, record: PlaylistRecord) -> None:
-        self.cache.upsert(record)
+        await self.directory.refresh()
 
     def cached(self, playlist_id: str) -> PlaylistRecord | None:
-        return self.cache.get(playlist_id)
+        return self.directory.cached(playlist_id)
 
     async def resolve(self, reference: str) -> Resolution | None:
-        return await self.resolver.resolve(reference)
+        return await self.directory.resolve(reference)
 
     def lock(self, playlist_id: str) -> asyncio.Lock:
         return self.locks.setdefault(playlist_id, asyncio.Lock())
@@ -108,7 +85,7 @@ class Account:
         fork = self.client.fork()
         return SyncContext(
             run_spotify=Runner(fork),
-            playlists=self,
+            playlists=self.directory,
             now=self.now,
             calls=lambda: fork.counter.total,
             target_lock=self.lock,

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from custom_components.spotifreak.core.cache import CacheFilter, PlaylistCache
+from custom_components.spotifreak.core.directory import PlaylistDirectory
+from custom_components.spotifreak.core.errors import SpotifyNotFoundError
 from custom_components.spotifreak.core.records import PlaylistRecord
 from custom_components.spotifreak.core.references import name_key, parse_reference
-from custom_components.spotifreak.core.resolver import PlaylistResolver
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 ME = "me"
@@ -160,28 +161,36 @@ def test_upsert_and_remove_reindex() -> None:
     assert cache.age(NOW) is None
 
 
+class _Playlists:
+    """Stands in for `SpotifyClient.playlist`: one known playlist, a 404 for any other."""
+
+    def __init__(self, calls: list[str]) -> None:
+        self.calls = calls
+
+    def playlist(self, playlist_id: str, fields: str | None = None) -> dict[str, Any]:
+        self.calls.append(f"fetch {playlist_id[0]}")
+        if not playlist_id.startswith("f"):
+            raise SpotifyNotFoundError("no such playlist", status=404)
+        return _entry("f", "Fetched")
+
+
 async def test_resolver_fallbacks() -> None:
     """Id miss → one fetch and write-back; name miss → refresh (not twice within a minute)."""
-    cache = PlaylistCache.build(ME, [_entry("a", "A")], refreshed_at=NOW - timedelta(minutes=10))
     fetched = PlaylistRecord.from_api(_entry("f", "Fetched"))
     calls: list[str] = []
     clock = [NOW]
+    client = _Playlists(calls)
 
-    async def fetch_by_id(playlist_id: str) -> PlaylistRecord | None:
-        calls.append(f"fetch {playlist_id[0]}")
-        return fetched if playlist_id.startswith("f") else None
+    async def run(job: Any) -> Any:
+        return job(client)
 
     async def refresh() -> None:
         calls.append("refresh")
-        cache.last_refreshed = clock[0]
+        resolver.cache.last_refreshed = clock[0]
 
-    resolver = PlaylistResolver(
-        cache=lambda: cache,
-        fetch_by_id=fetch_by_id,
-        refresh=refresh,
-        remember=cache.upsert,
-        allow_fetch=lambda: True,
-        now=lambda: clock[0],
+    resolver = PlaylistDirectory(ME, run, clock=lambda: clock[0], refresh_with=refresh)
+    resolver.cache = PlaylistCache.build(
+        ME, [_entry("a", "A")], refreshed_at=NOW - timedelta(minutes=10)
     )
     hit = await resolver.resolve("a")
     assert hit is not None and hit.source == "cache"

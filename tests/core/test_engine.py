@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from custom_components.spotifreak.core.context import Resolution, SyncContext
+from custom_components.spotifreak.core.context import SyncContext
+from custom_components.spotifreak.core.directory import Resolution
 from custom_components.spotifreak.core.engine import (
     HISTORY_LIMIT,
     RunHistory,

@@ -22,6 +22,15 @@ class CacheFilter:
     include_collaborative: bool = True
     owners: tuple[str, ...] = ()  # empty = every owner; "self" = the account
 
+    def key(self) -> list[Any]:
+        """Return the stored form, to tell at start-up whether the options changed the filter."""
+        return [
+            self.include_public,
+            self.include_private,
+            self.include_collaborative,
+            sorted(self.owners),
+        ]
+
     def accepts(self, record: PlaylistRecord, user_id: str) -> bool:
         """Whether the record passes the filter.
 

@@ -9,14 +9,14 @@ they are bounded and counted. Writes are never retried: a POST that timed out ma
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 import functools
 import logging
 import re
 import threading
 import time
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import requests
 import spotipy
@@ -363,6 +363,18 @@ class SpotifyClient:
             read=False,
         )
         return str((result or {}).get("snapshot_id", ""))
+
+
+class SpotifyRunner(Protocol):
+    """Runs `job(client)` in an executor thread with a valid token, from the event loop.
+
+    A 401 refreshes the token once and runs the job again; other failures raise the core's
+    `SpotifyError` subclasses. A sync run's runner counts the calls of that run.
+    """
+
+    def __call__[T](self, job: Callable[[SpotifyClient], T]) -> Awaitable[T]:
+        """Run the job and return its result."""
+        ...
 
 
 def _check_chunk(uris: Sequence[str]) -> None:

@@ -1,0 +1,121 @@
+"""An account's syncs: a context per run, the shared locks, the syncs' states, their history.
+
+Every run gets a context of its own: a client fork that counts the run's calls, the account's
+playlist directory, the clock, a copy of the sync's state (kept when the run ends, however it
+ends), and the locks shared by every run of the account, one per target playlist. The Home
+Assistant glue (`syncs.py`) persists what this keeps and tells Home Assistant about each run; the
+benchmark drives it as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from . import lastfm_options, lastfm_sync, mirror, mirror_options
+from .context import SyncContext
+from .directory import PlaylistDirectory
+from .engine import RunHistory, SyncAlgorithm, execute_run
+from .lastfm import LastfmClient
+from .matching import MatchCache
+from .runs import RunRecord
+from .spotify import SpotifyClient, SpotifyRunner
+
+
+@dataclass(frozen=True, slots=True)
+class SyncKind:
+    """How to run one sync type: its algorithm and how its options are read."""
+
+    algorithm: SyncAlgorithm[Any]
+    options: Callable[[Mapping[str, Any]], Any]
+
+
+SYNC_KINDS: Final[dict[str, SyncKind]] = {
+    mirror_options.SYNC_TYPE: SyncKind(mirror.run_mirror, mirror_options.MirrorOptions.from_dict),
+    lastfm_options.SYNC_TYPE: SyncKind(
+        lastfm_sync.run_lastfm_top_tracks, lastfm_options.LastfmOptions.from_dict
+    ),
+}
+
+
+class AccountSyncs:
+    """Runs an account's syncs and keeps their states, the Last.fm match cache and the history."""
+
+    def __init__(
+        self,
+        client: SpotifyClient,
+        directory: PlaylistDirectory,
+        *,
+        bind: Callable[[SpotifyClient], SpotifyRunner],
+        now: Callable[[], datetime],
+        lastfm_client: LastfmClient | None = None,
+        lastfm_username: str | None = None,
+        match_cache: MatchCache | None = None,
+    ) -> None:
+        self.directory = directory
+        self.history = RunHistory()
+        self.states: dict[str, dict[str, Any]] = {}
+        self.match_cache = match_cache or MatchCache()
+        self.lastfm_client = lastfm_client
+        self.lastfm_username = lastfm_username
+        self._client = client
+        self._bind = bind
+        self._now = now
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def lock_for(self, playlist_id: str) -> asyncio.Lock:
+        """Return the lock of a target playlist: runs touching it never interleave."""
+        return self._locks.setdefault(playlist_id, asyncio.Lock())
+
+    def context(self, sync_id: str) -> SyncContext:
+        """Return a fresh context for one run of a sync."""
+        fork = self._client.fork()
+        extras: dict[str, Any] = {
+            lastfm_sync.EXTRA_MATCH_CACHE: self.match_cache,
+            lastfm_sync.EXTRA_LASTFM_USERNAME: self.lastfm_username,
+        }
+        if self.lastfm_client is not None:
+            extras[lastfm_sync.EXTRA_LASTFM_CLIENT] = self.lastfm_client
+        return SyncContext(
+            run_spotify=self._bind(fork),
+            playlists=self.directory,
+            now=self._now,
+            calls=lambda: fork.counter.total,
+            target_lock=self.lock_for,
+            state=dict(self.states.get(sync_id, {})),
+            extras=extras,
+        )
+
+    async def run(
+        self,
+        sync_type: str,
+        options: Mapping[str, Any],
+        sync_id: str,
+        *,
+        on_finished: Callable[[RunRecord], None] | None = None,
+    ) -> RunRecord:
+        """Run a sync once (`core/engine.py`) and return its finished record.
+
+        The sync's state is kept when the run ends, before `on_finished` is called. Raises only
+        `SyncInputError` and `asyncio.CancelledError`, as the engine does.
+        """
+        kind = SYNC_KINDS[sync_type]
+        ctx = self.context(sync_id)
+
+        def finished(record: RunRecord) -> None:
+            self.states[sync_id] = ctx.state
+            if on_finished is not None:
+                on_finished(record)
+
+        return await execute_run(
+            ctx,
+            kind.algorithm,
+            kind.options(options),
+            sync_id=sync_id,
+            sync_type=sync_type,
+            history=self.history,
+            on_finished=finished,
+        )

@@ -1,0 +1,196 @@
+"""The account's playlist directory: the shared cache and the policy for using it.
+
+- A reference (name, URI, URL or id) found in the cache costs no call: a hit.
+- A stale cache is refreshed before resolving, when live lookups are allowed.
+- An id, URI or URL that misses is fetched alone (`GET /playlists/{id}`) and written back.
+- A name that misses refreshes the whole cache and looks again: one refresh shared by every
+  concurrent caller, and none while the cache is younger than a minute, so a typo in an
+  automation cannot page through the account on every run.
+- With live lookups off (the `warn` stale policy) the cache alone answers.
+- Records remembered while a refresh is in flight (a created playlist, a written snapshot) are
+  applied again to its result: its listing may predate them.
+
+Spotify is reached through a `SpotifyRunner`; the host may also say how a refresh the directory
+needs is run (`refresh_with`), e.g. as an update of Home Assistant's coordinator, so that its
+entities, Store and events follow every refresh, whoever started it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+import logging
+from typing import Any, Final, Literal
+
+from .cache import CacheDiff, CacheFilter, Lookup, PlaylistCache
+from .errors import SpotifyError, SpotifyForbiddenError, SpotifyNotFoundError
+from .records import PlaylistRecord
+from .references import PlaylistReference, parse_reference
+from .spotify import SpotifyClient, SpotifyRunner
+
+_LOGGER = logging.getLogger(__name__)
+
+# A name miss right after a refresh would only repeat the same listing: don't.
+MISS_REFRESH_MIN_AGE: Final = timedelta(seconds=60)
+PLAYLIST_FIELDS: Final = (
+    "id,uri,name,owner(id),collaborative,public,snapshot_id,items(total),tracks(total)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """A playlist reference resolved to a record."""
+
+    record: PlaylistRecord
+    source: Literal["cache", "fetch"]
+    ambiguous: bool = False
+    candidates: tuple[PlaylistRecord, ...] = ()
+
+    @classmethod
+    def found(cls, lookup: Lookup, source: Literal["cache", "fetch"]) -> Resolution:
+        """Return the resolution of a cache lookup."""
+        return cls(lookup.record, source, lookup.ambiguous, lookup.candidates)
+
+
+class PlaylistDirectory:
+    """The account's playlist cache, kept and consulted by the policy above."""
+
+    def __init__(
+        self,
+        user_id: str,
+        run: SpotifyRunner,
+        *,
+        clock: Callable[[], datetime],
+        cache_filter: CacheFilter | None = None,
+        stale_after: timedelta | None = None,
+        live_lookups: bool = True,
+        refresh_with: Callable[[], Awaitable[Any]] | None = None,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self.user_id = user_id
+        self.cache = PlaylistCache(user_id=user_id)
+        self.cache_filter = cache_filter or CacheFilter()
+        self.stale_after = stale_after  # None: never stale
+        self.live_lookups = live_lookups
+        self.hits = 0
+        self.misses = 0
+        self._run = run
+        self._clock = clock
+        self._refresh_with = refresh_with or self.refresh
+        self._on_change = on_change
+        self._shared: asyncio.Task[None] | None = None
+        self._remembered: list[PlaylistRecord] | None = None  # while a refresh is in flight
+
+    def age(self) -> timedelta | None:
+        """Return how old the cache is (None before the first refresh)."""
+        return self.cache.age(self._clock())
+
+    @property
+    def stale(self) -> bool:
+        """Whether the cache was never refreshed or is older than `stale_after`."""
+        age = self.age()
+        return age is None or (self.stale_after is not None and age > self.stale_after)
+
+    def cached(self, playlist_id: str) -> PlaylistRecord | None:
+        """Return the cached record, without any call."""
+        return self.cache.get(playlist_id)
+
+    def remember(self, record: PlaylistRecord) -> None:
+        """Write a fetched, created or changed playlist (e.g. a new snapshot) into the cache."""
+        self.cache.upsert(record)
+        if self._remembered is not None:
+            self._remembered.append(record)
+        if self._on_change is not None:
+            self._on_change()
+
+    # -- refresh --------------------------------------------------------------------------------
+
+    async def refresh(self, run: SpotifyRunner | None = None) -> CacheDiff:
+        """List every playlist into a new cache, make it current, and return what changed.
+
+        Listing and indexing run in one job of `run` (default: the directory's runner), off the
+        event loop. Raises the core's `SpotifyError`s; the current cache then stays.
+        """
+        user_id, clock, cache_filter = self.user_id, self._clock, self.cache_filter
+
+        def build(client: SpotifyClient) -> PlaylistCache:
+            return PlaylistCache.build(
+                user_id, client.all_playlists(), refreshed_at=clock(), cache_filter=cache_filter
+            )
+
+        self._remembered = []
+        try:
+            cache = await (run or self._run)(build)
+        finally:
+            remembered, self._remembered = self._remembered, None
+        if remembered:
+            cache.upsert_many(remembered)
+        previous, self.cache = self.cache, cache
+        return cache.diff(previous if previous.last_refreshed else None)
+
+    async def refresh_shared(self) -> None:
+        """Refresh now; concurrent callers share one refresh instead of each starting their own.
+
+        Raises the Spotify error when the refresh failed: a caller that needed fresh data (a
+        name that missed the cache) must not mistake an outage for "no such playlist".
+        """
+        if self._shared is None or self._shared.done():
+            self._shared = asyncio.Task(
+                self._refresh_once(), loop=asyncio.get_running_loop(), eager_start=True
+            )
+        await asyncio.shield(self._shared)
+
+    async def _refresh_once(self) -> None:
+        await self._refresh_with()
+
+    # -- resolution -----------------------------------------------------------------------------
+
+    async def resolve(self, text: str) -> Resolution | None:
+        """Resolve a name, URI, URL or id (see the module docstring); None when not found.
+
+        Raises `SpotifyError` only when Spotify failed while looking for a missing playlist.
+        """
+        if self.live_lookups and self.stale:
+            try:
+                await self.refresh_shared()
+            except SpotifyError as err:
+                # A stale cache is still a cache: resolve from it (misses will raise).
+                _LOGGER.debug("Refreshing the stale cache before resolving failed: %s", err)
+        reference = parse_reference(text)
+        found = self.cache.lookup(reference)
+        if found is not None:
+            self.hits += 1
+            return Resolution.found(found, "cache")
+        self.misses += 1
+        if not self.live_lookups:
+            _LOGGER.debug("Playlist %r not in the cache; live lookups are off", text)
+            return None
+        return await self._look_up(reference)
+
+    async def _look_up(self, reference: PlaylistReference) -> Resolution | None:
+        """Find a reference the cache missed: fetch an id, or refresh once for a name."""
+        if reference.playlist_id is not None:
+            record = await self._fetch(reference.playlist_id)
+            if record is not None:
+                self.remember(record)
+                return Resolution(record=record, source="fetch", candidates=(record,))
+        if reference.name is not None:
+            age = self.age()
+            if age is None or age >= MISS_REFRESH_MIN_AGE:
+                await self.refresh_shared()
+                found = self.cache.lookup(reference)
+                if found is not None:
+                    return Resolution.found(found, "fetch")
+        return None
+
+    async def _fetch(self, playlist_id: str) -> PlaylistRecord | None:
+        """Return one playlist read from Spotify; None when Spotify hides or does not know it."""
+        try:
+            obj = await self._run(
+                lambda client: client.playlist(playlist_id, fields=PLAYLIST_FIELDS)
+            )
+        except (SpotifyNotFoundError, SpotifyForbiddenError):
+            return None
+        return PlaylistRecord.from_api(obj)
