@@ -23,7 +23,7 @@ import aiohttp
 
 from custom_components.spotifreak.core.account_syncs import AccountSyncs
 from custom_components.spotifreak.core.lastfm import LastfmClient
-from custom_components.spotifreak.core.matching import MatchCache
+from custom_components.spotifreak.core.match_cache import MatchCache
 from custom_components.spotifreak.core.runs import RunRecord
 from tests.emulator import LASTFM_API_KEY, ChangeRecord
 

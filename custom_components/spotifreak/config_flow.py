@@ -1,4 +1,7 @@
-"""Config flow: Spotify OAuth (setup, reauth, reconfigure) and the options."""
+"""Config flow: Spotify OAuth (setup, reauth, reconfigure) and the account's options.
+
+The configured syncs' subentry flows are in `config_subentry_flow.py`.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +20,8 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     ConfigSubentryFlow,
     OptionsFlow,
-    SubentryFlowResult,
 )
-from homeassistant.const import CONF_ACCESS_TOKEN, CONF_NAME, CONF_TOKEN
+from homeassistant.const import CONF_ACCESS_TOKEN, CONF_TOKEN
 from homeassistant.core import callback
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -36,8 +38,8 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
+from .config_subentry_flow import SUBENTRY_FLOWS
 from .const import (
-    ATTR_PLAYLIST,
     CONF_EXPORT_PATH,
     CONF_INCLUDE_COLLABORATIVE,
     CONF_INCLUDE_PRIVATE,
@@ -67,13 +69,8 @@ from .core.errors import (
     LastfmUserNotFoundError,
     SpotifyError,
 )
-from .core.lastfm import PERIODS, LastfmClient
-from .core.lastfm_options import LIMIT_MAX, LIMIT_MIN, MODES
-from .core.mirror_options import SOURCE_LIKED_SONGS
-from .core.patterns import PatternError, is_pattern, validate
-from .core.references import name_key, parse_reference
+from .core.lastfm import LastfmClient
 from .core.spotify import SpotifyClient
-from .syncs import SYNC_TYPE_LASTFM, SYNC_TYPE_MIRROR
 
 LASTFM_PROBE_USER = "rj"  # Last.fm's co-founder; exists on every Last.fm instance
 
@@ -148,7 +145,7 @@ class SpotifreakFlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, 
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
-        """The options of an account."""
+        """Return the options flow of an account."""
         return SpotifreakOptionsFlow()
 
     @classmethod
@@ -156,8 +153,8 @@ class SpotifreakFlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, 
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Configured syncs, one subentry (and one device) each."""
-        return {SYNC_TYPE_MIRROR: MirrorSubentryFlow, SYNC_TYPE_LASTFM: LastfmSubentryFlow}
+        """Return the configured syncs' flows: one subentry (and one device) each."""
+        return dict(SUBENTRY_FLOWS)
 
 
 def _clean_owners(raw: Any) -> list[str]:
@@ -183,109 +180,28 @@ def _export_path_error(path: str) -> str | None:
 
 
 class SpotifreakOptionsFlow(OptionsFlow):
-    """Cache cadence, filters and freshness policy."""
+    """Cache cadence, filters, freshness policy, export and Last.fm."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """One form with every option, validated."""
-        errors: dict[str, str] = {}
+        """Show every option in one form; save them once valid and reload the entry."""
         current = dict(self.config_entry.options)
+        errors: dict[str, str] = {}
         if user_input is not None:
             options = {**current, **user_input}
-            interval = int(user_input[CONF_REFRESH_INTERVAL])
-            options[CONF_REFRESH_INTERVAL] = interval
-            stale_after = user_input.get(CONF_STALE_AFTER)
-            if stale_after in (None, ""):
-                options.pop(CONF_STALE_AFTER, None)
-            elif int(stale_after) < interval:
-                errors[CONF_STALE_AFTER] = "stale_after_below_interval"
-            else:
-                options[CONF_STALE_AFTER] = int(stale_after)
-            options[CONF_OWNERS] = _clean_owners(user_input.get(CONF_OWNERS))
-            export_path = str(user_input.get(CONF_EXPORT_PATH) or "").strip()
-            if export_path and (error := _export_path_error(export_path)):
-                errors[CONF_EXPORT_PATH] = error
-            if export_path:
-                options[CONF_EXPORT_PATH] = export_path
-            else:
-                options.pop(CONF_EXPORT_PATH, None)
+            errors = _cache_option_errors(options, user_input)
             errors.update(await self._async_check_lastfm(options, user_input))
             if not errors:
-                # Save, then reload so the coordinator picks the new options up (no update
-                # listener: Home Assistant 2026 refuses those combined with reauth flows).
-                self.hass.config_entries.async_update_entry(self.config_entry, options=options)
-                self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
+                # The flow's result is saved as the options; the reload starts right after, so
+                # the coordinator picks them up (no update listener: Home Assistant 2026 refuses
+                # those combined with reauth flows).
+                self.hass.loop.call_soon(
+                    self.hass.config_entries.async_schedule_reload, self.config_entry.entry_id
+                )
                 return self.async_create_entry(data=options)
             current = options
-
-        interval_default = current.get(CONF_REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL)
-        minutes = NumberSelectorConfig(
-            min=MIN_REFRESH_INTERVAL,
-            max=MAX_REFRESH_INTERVAL,
-            step=1,
-            mode=NumberSelectorMode.BOX,
-            unit_of_measurement="min",
-        )
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_REFRESH_INTERVAL, default=interval_default): vol.All(
-                    NumberSelector(minutes),
-                    vol.Coerce(int),
-                    vol.Range(min=MIN_REFRESH_INTERVAL, max=MAX_REFRESH_INTERVAL),
-                ),
-                vol.Optional(
-                    CONF_STALE_AFTER,
-                    description={"suggested_value": current.get(CONF_STALE_AFTER)},
-                ): vol.All(
-                    NumberSelector(
-                        NumberSelectorConfig(
-                            min=MIN_REFRESH_INTERVAL,
-                            max=10 * MAX_REFRESH_INTERVAL,
-                            step=1,
-                            mode=NumberSelectorMode.BOX,
-                            unit_of_measurement="min",
-                        )
-                    ),
-                    vol.Coerce(int),
-                ),
-                vol.Required(
-                    CONF_STALE_POLICY, default=current.get(CONF_STALE_POLICY, STALE_POLICY_FETCH)
-                ): SelectSelector(
-                    SelectSelectorConfig(
-                        options=list(STALE_POLICIES),
-                        translation_key=CONF_STALE_POLICY,
-                        mode=SelectSelectorMode.DROPDOWN,
-                    )
-                ),
-                vol.Required(
-                    CONF_INCLUDE_PUBLIC, default=current.get(CONF_INCLUDE_PUBLIC, True)
-                ): BooleanSelector(),
-                vol.Required(
-                    CONF_INCLUDE_PRIVATE, default=current.get(CONF_INCLUDE_PRIVATE, True)
-                ): BooleanSelector(),
-                vol.Required(
-                    CONF_INCLUDE_COLLABORATIVE,
-                    default=current.get(CONF_INCLUDE_COLLABORATIVE, True),
-                ): BooleanSelector(),
-                vol.Optional(CONF_OWNERS, default=current.get(CONF_OWNERS, [])): TextSelector(
-                    TextSelectorConfig(multiple=True)
-                ),
-                vol.Optional(
-                    CONF_EXPORT_PATH,
-                    description={"suggested_value": current.get(CONF_EXPORT_PATH)},
-                ): TextSelector(TextSelectorConfig(type=TextSelectorType.TEXT)),
-                vol.Optional(
-                    CONF_LASTFM_API_KEY,
-                    description={"suggested_value": current.get(CONF_LASTFM_API_KEY)},
-                ): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD)),
-                vol.Optional(
-                    CONF_LASTFM_USERNAME,
-                    description={"suggested_value": current.get(CONF_LASTFM_USERNAME)},
-                ): TextSelector(TextSelectorConfig(type=TextSelectorType.TEXT)),
-            }
-        )
         return self.async_show_form(
             step_id="init",
-            data_schema=schema,
+            data_schema=vol.Schema({**_cache_fields(current), **_lastfm_fields(current)}),
             errors=errors,
             description_placeholders={"lastfm_api_url": LASTFM_API_CREATE_URL},
         )
@@ -321,171 +237,83 @@ class SpotifreakOptionsFlow(OptionsFlow):
         return {}
 
 
-def _targets(raw: Any) -> list[str]:
-    values = raw if isinstance(raw, list) else str(raw or "").split("\n")
-    return [str(value).strip() for value in values if str(value).strip()]
+def _cache_option_errors(options: dict[str, Any], user_input: dict[str, Any]) -> dict[str, str]:
+    """Clean the cache options in `options`; return the form's errors."""
+    errors: dict[str, str] = {}
+    interval = int(user_input[CONF_REFRESH_INTERVAL])
+    options[CONF_REFRESH_INTERVAL] = interval
+    stale_after = user_input.get(CONF_STALE_AFTER)
+    if stale_after in (None, ""):
+        options.pop(CONF_STALE_AFTER, None)
+    elif int(stale_after) < interval:
+        errors[CONF_STALE_AFTER] = "stale_after_below_interval"
+    else:
+        options[CONF_STALE_AFTER] = int(stale_after)
+    options[CONF_OWNERS] = _clean_owners(user_input.get(CONF_OWNERS))
+    export_path = str(user_input.get(CONF_EXPORT_PATH) or "").strip()
+    if export_path and (error := _export_path_error(export_path)):
+        errors[CONF_EXPORT_PATH] = error
+    if export_path:
+        options[CONF_EXPORT_PATH] = export_path
+    else:
+        options.pop(CONF_EXPORT_PATH, None)
+    return errors
 
 
-def _reference_problem(text: str) -> str | None:
-    """A translation key if a playlist reference or pattern cannot work, else None."""
-    if is_pattern(text):
-        try:
-            validate(text)
-        except PatternError:
-            return "invalid_pattern"
-    return None
-
-
-class _SyncSubentryFlow(ConfigSubentryFlow):
-    """A configured sync: the same form creates and reconfigures it."""
-
-    sync_type: str
-
-    def _schema(self, current: dict[str, Any]) -> vol.Schema:
-        raise NotImplementedError
-
-    def _validate(self, data: dict[str, Any]) -> dict[str, str]:
-        raise NotImplementedError
-
-    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Add a configured sync."""
-        return await self._async_form("user", user_input, {})
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Change a configured sync (its history and cursors are kept)."""
-        subentry = self._get_reconfigure_subentry()
-        current = {**subentry.data, CONF_NAME: subentry.title}
-        return await self._async_form("reconfigure", user_input, current)
-
-    async def _async_form(
-        self, step_id: str, user_input: dict[str, Any] | None, current: dict[str, Any]
-    ) -> SubentryFlowResult:
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data = {key: value for key, value in user_input.items() if key != CONF_NAME}
-            title = str(user_input[CONF_NAME]).strip()
-            errors = self._validate(data)
-            if not errors:
-                if step_id == "reconfigure":
-                    return self.async_update_and_abort(
-                        self._get_entry(),
-                        self._get_reconfigure_subentry(),
-                        title=title,
-                        data=data,
-                    )
-                return self.async_create_entry(title=title, data=data)
-            current = dict(user_input)
-        return self.async_show_form(
-            step_id=step_id, data_schema=self._schema(current), errors=errors
+def _minutes(maximum: int) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=MIN_REFRESH_INTERVAL,
+            max=maximum,
+            step=1,
+            mode=NumberSelectorMode.BOX,
+            unit_of_measurement="min",
         )
+    )
 
 
-def _optional_positive(key: str, current: dict[str, Any]) -> dict[vol.Marker, Any]:
+def _cache_fields(current: dict[str, Any]) -> dict[vol.Marker, Any]:
+    """Return the form's fields of the cache: cadence, freshness, filters, export."""
+    interval = current.get(CONF_REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL)
     return {
-        vol.Optional(key, description={"suggested_value": current.get(key)}): vol.All(
-            NumberSelector(NumberSelectorConfig(min=1, step=1, mode=NumberSelectorMode.BOX)),
+        vol.Required(CONF_REFRESH_INTERVAL, default=interval): vol.All(
+            _minutes(MAX_REFRESH_INTERVAL),
             vol.Coerce(int),
-        )
+            vol.Range(min=MIN_REFRESH_INTERVAL, max=MAX_REFRESH_INTERVAL),
+        ),
+        vol.Optional(
+            CONF_STALE_AFTER, description={"suggested_value": current.get(CONF_STALE_AFTER)}
+        ): vol.All(_minutes(10 * MAX_REFRESH_INTERVAL), vol.Coerce(int)),
+        vol.Required(
+            CONF_STALE_POLICY, default=current.get(CONF_STALE_POLICY, STALE_POLICY_FETCH)
+        ): SelectSelector(
+            SelectSelectorConfig(
+                options=list(STALE_POLICIES),
+                translation_key=CONF_STALE_POLICY,
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        ),
+        **{
+            vol.Required(key, default=current.get(key, True)): BooleanSelector()
+            for key in (CONF_INCLUDE_PUBLIC, CONF_INCLUDE_PRIVATE, CONF_INCLUDE_COLLABORATIVE)
+        },
+        vol.Optional(CONF_OWNERS, default=current.get(CONF_OWNERS, [])): TextSelector(
+            TextSelectorConfig(multiple=True)
+        ),
+        vol.Optional(
+            CONF_EXPORT_PATH, description={"suggested_value": current.get(CONF_EXPORT_PATH)}
+        ): TextSelector(TextSelectorConfig(type=TextSelectorType.TEXT)),
     }
 
 
-class MirrorSubentryFlow(_SyncSubentryFlow):
-    """A playlist mirror: liked songs or a playlist into one or more playlists."""
-
-    sync_type = SYNC_TYPE_MIRROR
-
-    def _schema(self, current: dict[str, Any]) -> vol.Schema:
-        return vol.Schema(
-            {
-                vol.Required(CONF_NAME, default=current.get(CONF_NAME, "")): TextSelector(),
-                vol.Required(
-                    "source", default=current.get("source", SOURCE_LIKED_SONGS)
-                ): TextSelector(),
-                vol.Required("targets", default=current.get("targets", [])): TextSelector(
-                    TextSelectorConfig(multiple=True)
-                ),
-                vol.Required(
-                    "create_missing", default=current.get("create_missing", True)
-                ): BooleanSelector(),
-                vol.Required("public", default=current.get("public", False)): BooleanSelector(),
-                vol.Required(
-                    "deduplicate", default=current.get("deduplicate", True)
-                ): BooleanSelector(),
-                vol.Required("only_new", default=current.get("only_new", True)): BooleanSelector(),
-                **_optional_positive("max_tracks", current),
-                **_optional_positive("lookback_days", current),
-            }
-        )
-
-    def _validate(self, data: dict[str, Any]) -> dict[str, str]:
-        data["targets"] = _targets(data.get("targets"))
-        data["source"] = str(data.get("source") or "").strip()
-        if not data["source"]:
-            return {"source": "required"}
-        if not data["targets"]:
-            return {"targets": "no_targets"}
-        for target in data["targets"]:
-            if problem := _reference_problem(target):
-                return {"targets": problem}
-        source = parse_reference(data["source"])
-        for target in data["targets"]:
-            reference = parse_reference(target)
-            same_id = source.playlist_id is not None and source.playlist_id == reference.playlist_id
-            same_name = source.name is not None and name_key(source.name) == name_key(target)
-            if same_id or same_name:
-                return {"targets": "target_is_source"}
-        return {}
-
-
-class LastfmSubentryFlow(_SyncSubentryFlow):
-    """A Last.fm user's top tracks kept in a playlist."""
-
-    sync_type = SYNC_TYPE_LASTFM
-
-    def _schema(self, current: dict[str, Any]) -> vol.Schema:
-        return vol.Schema(
-            {
-                vol.Required(CONF_NAME, default=current.get(CONF_NAME, "")): TextSelector(),
-                vol.Required(ATTR_PLAYLIST, default=current.get(ATTR_PLAYLIST, "")): TextSelector(),
-                vol.Optional(
-                    "username", description={"suggested_value": current.get("username")}
-                ): TextSelector(),
-                vol.Required("period", default=current.get("period", "7day")): SelectSelector(
-                    SelectSelectorConfig(
-                        options=list(PERIODS),
-                        translation_key="period",
-                        mode=SelectSelectorMode.DROPDOWN,
-                    )
-                ),
-                vol.Required("limit", default=current.get("limit", 10)): vol.All(
-                    NumberSelector(
-                        NumberSelectorConfig(
-                            min=LIMIT_MIN, max=LIMIT_MAX, step=1, mode=NumberSelectorMode.BOX
-                        )
-                    ),
-                    vol.Coerce(int),
-                ),
-                vol.Required("mode", default=current.get("mode", "replace")): SelectSelector(
-                    SelectSelectorConfig(options=list(MODES), translation_key="mode")
-                ),
-                vol.Required(
-                    "create_missing", default=current.get("create_missing", True)
-                ): BooleanSelector(),
-                vol.Required("public", default=current.get("public", False)): BooleanSelector(),
-            }
-        )
-
-    def _validate(self, data: dict[str, Any]) -> dict[str, str]:
-        data[ATTR_PLAYLIST] = str(data.get(ATTR_PLAYLIST) or "").strip()
-        if not data[ATTR_PLAYLIST]:
-            return {ATTR_PLAYLIST: "required"}
-        if problem := _reference_problem(data[ATTR_PLAYLIST]):
-            return {ATTR_PLAYLIST: problem}
-        entry = self._get_entry()
-        if not entry.options.get(CONF_LASTFM_API_KEY):
-            return {"base": "lastfm_not_configured"}
-        if not (data.get("username") or entry.options.get(CONF_LASTFM_USERNAME)):
-            return {"username": "lastfm_username_required"}
-        return {}
+def _lastfm_fields(current: dict[str, Any]) -> dict[vol.Marker, Any]:
+    """Return the form's Last.fm fields: the API key and the default user."""
+    return {
+        vol.Optional(
+            CONF_LASTFM_API_KEY, description={"suggested_value": current.get(CONF_LASTFM_API_KEY)}
+        ): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD)),
+        vol.Optional(
+            CONF_LASTFM_USERNAME,
+            description={"suggested_value": current.get(CONF_LASTFM_USERNAME)},
+        ): TextSelector(TextSelectorConfig(type=TextSelectorType.TEXT)),
+    }

@@ -23,12 +23,11 @@ from .compat import device_info
 from .const import DOMAIN
 from .coordinator import PlaylistCacheCoordinator
 from .core.runs import RunRecord
-from .syncs import SYNC_TYPE_LASTFM, SYNC_TYPE_MIRROR, SyncManager, signal_sync_finished
+from .sync_types import SYNC_TYPES
+from .syncs import SyncManager, signal_sync_finished
 
 if TYPE_CHECKING:
     from .models import SpotifreakConfigEntry
-
-SYNC_MODELS = {SYNC_TYPE_MIRROR: "Playlist mirror", SYNC_TYPE_LASTFM: "Last.fm top tracks"}
 
 
 def account_device(user_id: str, title: str) -> dict[str, Any]:
@@ -102,7 +101,7 @@ class SyncEntity(Entity):
             identifiers={(DOMAIN, subentry.subentry_id)},
             name=subentry.title,
             manufacturer="Spotifreak",
-            model=SYNC_MODELS.get(subentry.subentry_type, subentry.subentry_type),
+            model=SYNC_TYPES[subentry.subentry_type].model,
             entry_type=DeviceEntryType.SERVICE,
             parent=(str(entry.unique_id), entry.runtime_data.account_device_id),
         )
@@ -138,7 +137,7 @@ def async_add_sync_entities(
     @callback
     def add_new() -> None:
         for subentry_id, subentry in entry.subentries.items():
-            if subentry_id in known or subentry.subentry_type not in SYNC_MODELS:
+            if subentry_id in known or subentry.subentry_type not in SYNC_TYPES:
                 continue
             known.add(subentry_id)
             async_add_entities(build(manager, subentry), config_subentry_id=subentry_id)

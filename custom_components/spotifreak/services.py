@@ -27,12 +27,10 @@ from .coordinator import spotify_error
 from .core.errors import SpotifyError
 from .core.runs import RunRecord
 from .models import SpotifreakConfigEntry
-from .syncs import SYNC_TYPE_LASTFM, SYNC_TYPE_MIRROR
+from .sync_types import SYNC_TYPES
 
 SERVICE_REFRESH_PLAYLIST_CACHE = "refresh_playlist_cache"
 SERVICE_RESOLVE_PLAYLIST = "resolve_playlist"
-SERVICE_MIRROR_PLAYLIST = "mirror_playlist"
-SERVICE_LASTFM_TOP_TRACKS = "lastfm_top_tracks"
 SERVICE_RUN_SYNC = "run_sync"
 SERVICE_GET_RUN_HISTORY = "get_run_history"
 
@@ -41,39 +39,16 @@ HISTORY_LIMIT_DEFAULT = 20
 HISTORY_LIMIT_MAX = 50
 
 ENTRY_SCHEMA: dict[vol.Marker, Any] = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
-POSITIVE = vol.All(vol.Coerce(int), vol.Range(min=1))
 
 REFRESH_SCHEMA = vol.Schema(ENTRY_SCHEMA)
 RESOLVE_SCHEMA = vol.Schema({vol.Required(ATTR_PLAYLIST): cv.string, **ENTRY_SCHEMA})
-# Values a user can get wrong (a period, a limit, a pattern) are checked by the sync itself, so the
-# error names the problem in words instead of a schema message.
-MIRROR_SCHEMA = vol.Schema(
-    {
-        vol.Required("source"): cv.string,
-        vol.Required("targets"): vol.All(cv.ensure_list, [cv.string]),
-        vol.Optional("create_missing", default=True): cv.boolean,
-        vol.Optional("public", default=False): cv.boolean,
-        vol.Optional("deduplicate", default=True): cv.boolean,
-        vol.Optional("only_new", default=True): cv.boolean,
-        vol.Optional("max_tracks"): POSITIVE,
-        vol.Optional("lookback_days"): POSITIVE,
-        vol.Optional(ATTR_SYNC_ID): cv.string,
-        **ENTRY_SCHEMA,
-    }
-)
-LASTFM_SCHEMA = vol.Schema(
-    {
-        vol.Required(ATTR_PLAYLIST): cv.string,
-        vol.Optional("username"): cv.string,
-        vol.Optional("period", default="7day"): cv.string,
-        vol.Optional("limit", default=10): vol.Coerce(int),
-        vol.Optional("mode", default="replace"): cv.string,
-        vol.Optional("create_missing", default=True): cv.boolean,
-        vol.Optional("public", default=False): cv.boolean,
-        vol.Optional(ATTR_SYNC_ID): cv.string,
-        **ENTRY_SCHEMA,
-    }
-)
+# The actions that run a sync with inline options take its options (`sync_types.py`).
+SYNC_SCHEMAS: dict[str, vol.Schema] = {
+    key: vol.Schema(
+        {**sync_type.action_fields(), vol.Optional(ATTR_SYNC_ID): cv.string, **ENTRY_SCHEMA}
+    )
+    for key, sync_type in SYNC_TYPES.items()
+}
 RUN_SYNC_SCHEMA = vol.Schema(
     {
         vol.Optional(ATTR_SYNC_ID): cv.string,
@@ -241,14 +216,21 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=RESOLVE_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
-    for name, handler, schema in (
-        (SERVICE_MIRROR_PLAYLIST, _sync_action(SYNC_TYPE_MIRROR), MIRROR_SCHEMA),
-        (SERVICE_LASTFM_TOP_TRACKS, _sync_action(SYNC_TYPE_LASTFM), LASTFM_SCHEMA),
-        (SERVICE_RUN_SYNC, _async_run_sync, RUN_SYNC_SCHEMA),
-    ):
+    for key, sync_type in SYNC_TYPES.items():
         hass.services.async_register(
-            DOMAIN, name, handler, schema=schema, supports_response=SupportsResponse.OPTIONAL
+            DOMAIN,
+            sync_type.action,
+            _sync_action(key),
+            schema=SYNC_SCHEMAS[key],
+            supports_response=SupportsResponse.OPTIONAL,
         )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_RUN_SYNC,
+        _async_run_sync,
+        schema=RUN_SYNC_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
     hass.services.async_register(
         DOMAIN,
         SERVICE_GET_RUN_HISTORY,

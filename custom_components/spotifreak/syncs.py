@@ -39,21 +39,19 @@ from .const import (
     LASTFM_API_ACCOUNTS_URL,
     LOGGER,
 )
-from .core import lastfm_options, mirror_options
-from .core.account_syncs import SYNC_KINDS, AccountSyncs
+from .core.account_syncs import AccountSyncs
 from .core.directory import PlaylistDirectory
 from .core.engine import RunHistory, SyncInputError
 from .core.lastfm import LastfmClient
-from .core.matching import MatchCache
+from .core.match_cache import MatchCache
 from .core.reasons import REASON_INTERRUPTED, REASON_LASTFM_AUTH
 from .core.runs import RunRecord, RunStatus
 from .issues import ISSUE_LASTFM_AUTH, async_create_entry_issue, async_delete_entry_issue
+from .sync_types import SYNC_TYPE_LASTFM, SYNC_TYPES
 
 if TYPE_CHECKING:
     from .api import SpotifyAccount
 
-SYNC_TYPE_MIRROR: Final = mirror_options.SYNC_TYPE
-SYNC_TYPE_LASTFM: Final = lastfm_options.SYNC_TYPE
 STORE_SAVE_DELAY: Final = 1
 
 
@@ -231,7 +229,7 @@ class SyncManager:
     async def async_run_configured(self, subentry_id: str) -> RunRecord:
         """Run a configured sync (a config subentry) by its id."""
         subentry = self._entry.subentries.get(subentry_id)
-        if subentry is None or subentry.subentry_type not in SYNC_KINDS:
+        if subentry is None or subentry.subentry_type not in SYNC_TYPES:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="sync_not_found",

@@ -11,18 +11,13 @@ from typing import Any
 import aiohttp
 import pytest
 
+from custom_components.spotifreak.core.context import LastfmContext
 from custom_components.spotifreak.core.engine import SyncInputError, execute_run
 from custom_components.spotifreak.core.errors import SpotifyUnavailableError
 from custom_components.spotifreak.core.lastfm import LastfmClient
 from custom_components.spotifreak.core.lastfm_options import SYNC_TYPE, LastfmOptions
-from custom_components.spotifreak.core.lastfm_sync import (
-    EXTRA_LASTFM_CLIENT,
-    EXTRA_LASTFM_USERNAME,
-    EXTRA_MATCH_CACHE,
-    STATE_TARGET,
-    run_lastfm_top_tracks,
-)
-from custom_components.spotifreak.core.matching import MatchCache
+from custom_components.spotifreak.core.lastfm_sync import STATE_TARGET, run_lastfm_top_tracks
+from custom_components.spotifreak.core.match_cache import MatchCache
 from custom_components.spotifreak.core.runs import RunRecord, RunStatus
 from custom_components.spotifreak.core.targets import ContentsOfOnePlaylist, Target, TargetWriter
 from tests.core.sync_helpers import TZ, Account
@@ -145,13 +140,8 @@ class Sync:
 
     async def run(self, playlist: str = "Weekly Top", **options: Any) -> RunRecord:
         ctx = self.account.context(self.state)
-        ctx.extras.update(
-            {
-                EXTRA_LASTFM_CLIENT: self.client,
-                EXTRA_MATCH_CACHE: self.cache,
-                EXTRA_LASTFM_USERNAME: USER,
-                **self.extras,
-            }
+        ctx.lastfm = LastfmContext(
+            **{"client": self.client, "match_cache": self.cache, "username": USER, **self.extras}
         )
         return await execute_run(
             ctx,
@@ -456,7 +446,7 @@ async def test_the_match_cache_survives_the_store(sync: Sync, world: World) -> N
 
 
 async def test_without_a_match_cache_every_track_is_searched(sync: Sync, world: World) -> None:
-    sync.extras[EXTRA_MATCH_CACHE] = None
+    sync.extras["match_cache"] = None
     await sync.run()
     first = sync.emu.count("GET", SEARCH)
     sync.emu.reset_log()
@@ -574,10 +564,10 @@ async def test_bad_input_is_refused_before_anything_is_written(
 @pytest.mark.parametrize(
     "extras",
     [
-        {EXTRA_LASTFM_CLIENT: None},
-        {EXTRA_LASTFM_USERNAME: ""},
-        {EXTRA_LASTFM_USERNAME: None},
-        {EXTRA_LASTFM_CLIENT: "not a client"},
+        {"client": None},
+        {"username": ""},
+        {"username": None},
+        {"client": "not a client"},
     ],
 )
 async def test_lastfm_not_configured(sync: Sync, extras: dict[str, Any]) -> None:

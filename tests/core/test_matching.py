@@ -8,12 +8,10 @@ from typing import Any
 
 import pytest
 
+from custom_components.spotifreak.core.match_cache import CachedMatch, MatchCache, cache_key
 from custom_components.spotifreak.core.matching import (
-    CachedMatch,
-    MatchCache,
     artist_variants,
     best_candidate,
-    cache_key,
     fold,
     is_match,
     normalise_artist,

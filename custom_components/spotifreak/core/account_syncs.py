@@ -16,11 +16,11 @@ from datetime import datetime
 from typing import Any, Final
 
 from . import lastfm_options, lastfm_sync, mirror, mirror_options
-from .context import SyncContext
+from .context import LastfmContext, SyncContext
 from .directory import PlaylistDirectory
 from .engine import RunHistory, SyncAlgorithm, execute_run
 from .lastfm import LastfmClient
-from .matching import MatchCache
+from .match_cache import MatchCache
 from .runs import RunRecord
 from .spotify import SpotifyClient, SpotifyRunner
 
@@ -73,12 +73,6 @@ class AccountSyncs:
     def context(self, sync_id: str) -> SyncContext:
         """Return a fresh context for one run of a sync."""
         fork = self._client.fork()
-        extras: dict[str, Any] = {
-            lastfm_sync.EXTRA_MATCH_CACHE: self.match_cache,
-            lastfm_sync.EXTRA_LASTFM_USERNAME: self.lastfm_username,
-        }
-        if self.lastfm_client is not None:
-            extras[lastfm_sync.EXTRA_LASTFM_CLIENT] = self.lastfm_client
         return SyncContext(
             run_spotify=self._bind(fork),
             playlists=self.directory,
@@ -86,7 +80,7 @@ class AccountSyncs:
             calls=lambda: fork.counter.total,
             target_lock=self.lock_for,
             state=dict(self.states.get(sync_id, {})),
-            extras=extras,
+            lastfm=LastfmContext(self.lastfm_client, self.lastfm_username, self.match_cache),
         )
 
     async def run(

@@ -9,7 +9,23 @@ from datetime import datetime
 from typing import Any
 
 from .directory import PlaylistDirectory
+from .lastfm import LastfmClient
+from .match_cache import MatchCache
 from .spotify import SpotifyRunner
+
+
+@dataclass(frozen=True, slots=True)
+class LastfmContext:
+    """What the Last.fm sync is given besides its options.
+
+    `client`: the Last.fm client with the account's API key (None: no key set). `username`: the
+    account's default Last.fm user, for syncs that name none. `match_cache`: the account's
+    Last.fm → Spotify matches, shared by its Last.fm syncs (None: every track is searched).
+    """
+
+    client: LastfmClient | None = None
+    username: str | None = None
+    match_cache: MatchCache | None = None
 
 
 @dataclass(slots=True)
@@ -26,4 +42,4 @@ class SyncContext:
     calls: Callable[[], int]  # Spotify requests this run has made so far
     target_lock: Callable[[str], asyncio.Lock]  # one lock per playlist id, shared by all runs
     state: dict[str, Any] = field(default_factory=dict)  # this sync's persisted state
-    extras: dict[str, Any] = field(default_factory=dict)  # e.g. the Last.fm client
+    lastfm: LastfmContext = field(default_factory=LastfmContext)

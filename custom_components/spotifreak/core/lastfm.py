@@ -33,6 +33,7 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_API_URL: Final = "https://ws.audioscrobbler.com/2.0/"
 PERIODS: Final = ("overall", "7day", "1month", "3month", "6month", "12month")
+DEFAULT_PERIOD: Final = "7day"
 DEFAULT_PAGE_SIZE: Final = 200  # per request; a limit up to this is one request
 MAX_PAGES: Final = 50  # a guard against a server that never stops paging
 ATTEMPTS: Final = 3
@@ -184,7 +185,7 @@ class LastfmClient:
     async def top_tracks(
         self,
         username: str,
-        period: str = "7day",
+        period: str = DEFAULT_PERIOD,
         limit: int = 50,
         *,
         page_size: int | None = None,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import ClassVar, Final
 
 from .engine import SyncInputError
-from .lastfm import PERIODS
+from .lastfm import DEFAULT_PERIOD, PERIODS
+from .options import Option, OptionsSpec, OptionType, SyncOptions
 
 SYNC_TYPE: Final = "lastfm_top_tracks"
 LIMIT_MIN: Final = 1
@@ -16,44 +16,30 @@ MODE_REPLACE: Final = "replace"
 MODE_APPEND: Final = "append"
 MODES: Final = (MODE_REPLACE, MODE_APPEND)
 
+LASTFM_OPTIONS: Final = OptionsSpec(
+    Option("playlist", OptionType.TEXT, required=True),  # name, URI, URL, id or date pattern
+    Option("username", OptionType.TEXT),  # left out: the account's default Last.fm user
+    Option("period", OptionType.CHOICE, default=DEFAULT_PERIOD, choices=PERIODS),
+    Option("limit", OptionType.INTEGER, default=10, minimum=LIMIT_MIN, maximum=LIMIT_MAX),
+    Option("mode", OptionType.CHOICE, default=MODE_REPLACE, choices=MODES),
+    Option("create_missing", OptionType.BOOLEAN, default=True),
+    Option("public", OptionType.BOOLEAN, default=False),
+)
+
 
 @dataclass(frozen=True, slots=True)
-class LastfmOptions:
+class LastfmOptions(SyncOptions):
     """The options of `spotifreak.lastfm_top_tracks` and of the configured sync."""
 
-    playlist: str  # name, URI, URL, id or date pattern
-    username: str | None = None  # None or "": the account's default Last.fm user
-    period: str = "7day"
-    limit: int = 10
-    mode: str = MODE_REPLACE
-    create_missing: bool = True
-    public: bool = False
+    spec: ClassVar[OptionsSpec] = LASTFM_OPTIONS
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> LastfmOptions:
-        """Build from an action call's or a subentry's data (unknown keys are ignored)."""
-        username = data.get("username")
-        return cls(
-            playlist=str(data.get("playlist") or ""),
-            username=str(username) if username else None,
-            period=str(data.get("period") or "7day"),
-            limit=int(data.get("limit", 10)),
-            mode=str(data.get("mode") or MODE_REPLACE),
-            create_missing=bool(data.get("create_missing", True)),
-            public=bool(data.get("public", False)),
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the stored form (subentry data)."""
-        return {
-            "playlist": self.playlist,
-            "username": self.username,
-            "period": self.period,
-            "limit": self.limit,
-            "mode": self.mode,
-            "create_missing": self.create_missing,
-            "public": self.public,
-        }
+    playlist: str
+    username: str | None = LASTFM_OPTIONS.default("username")
+    period: str = LASTFM_OPTIONS.default("period")
+    limit: int = LASTFM_OPTIONS.default("limit")
+    mode: str = LASTFM_OPTIONS.default("mode")
+    create_missing: bool = LASTFM_OPTIONS.default("create_missing")
+    public: bool = LASTFM_OPTIONS.default("public")
 
     def check(self) -> None:
         """Raise `SyncInputError` for options no run can use (no call needed)."""

@@ -4,14 +4,11 @@
 unmatched, never replaced by another song; an empty or wholly unmatched list never empties the
 playlist.
 
-What the run is given in `ctx.extras` (the glue fills them; the keys are the constants below):
-- `EXTRA_LASTFM_CLIENT` ("lastfm_client"): a `LastfmClient` with the configured API key.
-  Missing, or without a key → `lastfm_not_configured`.
-- `EXTRA_LASTFM_USERNAME` ("lastfm_username"): the default Last.fm user from the entry's options,
-  used when `LastfmOptions.username` is empty (neither → `lastfm_not_configured`).
-- `EXTRA_MATCH_CACHE` ("lastfm_match_cache"): a `MatchCache` shared by the account's Last.fm
-  syncs (optional: without one every track is searched). The glue persists it after every run,
-  failed ones included (`cache.dirty` says whether it changed).
+What the run is given in `ctx.lastfm` (a `LastfmContext`): the Last.fm client (without one, or
+without an API key → `lastfm_not_configured`), the account's default Last.fm user (used when
+`LastfmOptions.username` is empty; neither → `lastfm_not_configured`), and the match cache
+shared by the account's Last.fm syncs (optional: without one every track is searched; the glue
+persists it after every run, failed ones included).
 
 What the run keeps in `ctx.state` (JSON-ready, persisted by the glue per sync):
 - `STATE_TARGET` ("target"): `{"playlist_id", "snapshot_id", "uris"}` — what the playlist held
@@ -38,7 +35,8 @@ from .engine import SyncInputError, apply_error
 from .errors import LastfmUserNotFoundError
 from .lastfm import LastfmClient, LastfmTopTrack
 from .lastfm_options import MODE_REPLACE, LastfmOptions
-from .matching import MatchCache, best_candidate, search_queries
+from .match_cache import MatchCache
+from .matching import best_candidate, search_queries
 from .reasons import (
     REASON_ALREADY_PRESENT,
     REASON_NO_TOP_TRACKS,
@@ -62,9 +60,6 @@ from .targets import (
 
 _LOGGER = logging.getLogger(__name__)
 
-EXTRA_LASTFM_CLIENT: Final = "lastfm_client"
-EXTRA_LASTFM_USERNAME: Final = "lastfm_username"
-EXTRA_MATCH_CACHE: Final = "lastfm_match_cache"
 STATE_TARGET: Final = "target"
 PLAYLIST_DESCRIPTION: Final = "Last.fm top tracks of {username} ({period}), kept by Spotifreak."
 
@@ -120,15 +115,14 @@ def _lastfm(
     ctx: SyncContext, options: LastfmOptions
 ) -> tuple[LastfmClient, str, MatchCache | None]:
     """Return the Last.fm client, the user and the match cache (`lastfm_not_configured`)."""
-    client = ctx.extras.get(EXTRA_LASTFM_CLIENT)
-    username = (options.username or ctx.extras.get(EXTRA_LASTFM_USERNAME) or "").strip()
+    client = ctx.lastfm.client
+    username = (options.username or ctx.lastfm.username or "").strip()
     if not isinstance(client, LastfmClient) or not client.configured or not username:
         raise SyncInputError(
             "lastfm_not_configured",
             "Last.fm is not configured: set the API key and user name in the options",
         )
-    cache = ctx.extras.get(EXTRA_MATCH_CACHE)
-    return client, username, cache if isinstance(cache, MatchCache) else None
+    return client, username, ctx.lastfm.match_cache
 
 
 def _record_matches(

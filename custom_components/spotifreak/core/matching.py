@@ -1,8 +1,8 @@
-"""Matching a Last.fm (artist, title) to a Spotify track, and the persisted match cache.
+"""Matching a Last.fm (artist, title) to a Spotify track.
 
-The standalone daemon added the first search result when nothing matched, i.e. wrong songs. Here a
-search result is only ever accepted when its normalised title and its primary artist match the
-Last.fm track; otherwise the track is reported as unmatched.
+A search result is only ever accepted when its normalised title and its primary artist match the
+Last.fm track; otherwise the track is reported as unmatched (adding the first result would add
+wrong songs).
 
 Normalisation (`fold`): Unicode compatibility form, diacritics removed, case folded, curly quotes
 straightened, apostrophes dropped, "&" read as "and", every other punctuation mark a space.
@@ -16,9 +16,8 @@ must then carry the same one, so "Song (Part 2)" never matches "Song (Part 1)".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 import re
 from typing import Any, Final
 import unicodedata
@@ -395,160 +394,3 @@ def best_candidate(
     if not accepted:
         return None
     return min(accepted, key=lambda pair: pair[0])[1]
-
-
-# -- the match cache ------------------------------------------------------------------------------
-
-DEFAULT_MISS_TTL: Final = timedelta(days=7)
-DEFAULT_MAX_ENTRIES: Final = 5000
-STORE_VERSION: Final = 1
-
-
-def cache_key(artist: str, title: str) -> str:
-    """The cache key: folded artist and full title (suffixes kept: "(Live)" is its own entry)."""
-    return f"{fold(artist)}\x1f{fold(title)}"
-
-
-@dataclass(frozen=True, slots=True)
-class CachedMatch:
-    """What the cache knows: a track URI, or `uri=None` for a miss that has not expired yet."""
-
-    uri: str | None
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class MatchCache:
-    """Last.fm (artist, title) → Spotify track URI, or a remembered miss with an expiry.
-
-    Matches do not expire; misses expire after `miss_ttl` (the song may reach Spotify later).
-    Every entry carries when it was last used; beyond `max_entries` the least recently used go.
-    The owner persists `to_store()` (whenever `dirty`) and rebuilds with `from_store()`.
-    """
-
-    def __init__(
-        self,
-        *,
-        clock: Callable[[], datetime] = _utcnow,
-        miss_ttl: timedelta = DEFAULT_MISS_TTL,
-        max_entries: int = DEFAULT_MAX_ENTRIES,
-    ) -> None:
-        self._clock = clock
-        self.miss_ttl = miss_ttl
-        self.max_entries = max_entries
-        # key → {"uri": str | None, "used": iso, "expires": iso (misses only)}
-        self._entries: dict[str, dict[str, str | None]] = {}
-        self.dirty = False
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def lookup(self, artist: str, title: str) -> CachedMatch | None:
-        """The cached answer, or None when the track must be searched (unknown or expired miss)."""
-        key = cache_key(artist, title)
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        now = self._clock()
-        expires = entry.get("expires")
-        if expires is not None and _parse_time(expires) <= now:
-            del self._entries[key]
-            self.dirty = True
-            return None
-        entry["used"] = now.isoformat()
-        self.dirty = True
-        return CachedMatch(uri=entry.get("uri"))
-
-    def remember_match(self, artist: str, title: str, uri: str) -> None:
-        """Remember a matched track."""
-        self._put(cache_key(artist, title), {"uri": uri})
-
-    def remember_miss(self, artist: str, title: str) -> None:
-        """Remember that nothing matched, until `miss_ttl` has passed."""
-        expires = self._clock() + self.miss_ttl
-        self._put(cache_key(artist, title), {"uri": None, "expires": expires.isoformat()})
-
-    def forget(self, artist: str, title: str) -> None:
-        """Drop an entry (e.g. a URI Spotify no longer accepts)."""
-        if self._entries.pop(cache_key(artist, title), None) is not None:
-            self.dirty = True
-
-    def _put(self, key: str, entry: dict[str, str | None]) -> None:
-        entry["used"] = self._clock().isoformat()
-        self._entries.pop(key, None)
-        self._entries[key] = entry
-        self.dirty = True
-        self._prune()
-
-    def _prune(self) -> None:
-        if len(self._entries) <= self.max_entries:
-            return
-        now = self._clock()
-        for key in [
-            key
-            for key, entry in self._entries.items()
-            if entry.get("expires") is not None and _parse_time(str(entry["expires"])) <= now
-        ]:
-            del self._entries[key]
-        excess = len(self._entries) - self.max_entries
-        if excess > 0:
-            oldest = sorted(self._entries, key=lambda key: str(self._entries[key].get("used")))
-            for key in oldest[:excess]:
-                del self._entries[key]
-
-    def to_store(self) -> dict[str, Any]:
-        """The JSON-ready stored form."""
-        self.dirty = False
-        return {"version": STORE_VERSION, "entries": {k: dict(v) for k, v in self._entries.items()}}
-
-    @classmethod
-    def from_store(
-        cls,
-        data: Mapping[str, Any] | None,
-        *,
-        clock: Callable[[], datetime] = _utcnow,
-        miss_ttl: timedelta = DEFAULT_MISS_TTL,
-        max_entries: int = DEFAULT_MAX_ENTRIES,
-    ) -> MatchCache:
-        """Rebuild from `to_store()`; unreadable entries (or an unreadable store) are dropped."""
-        cache = cls(clock=clock, miss_ttl=miss_ttl, max_entries=max_entries)
-        entries = (data or {}).get("entries") if isinstance(data, Mapping) else None
-        if not isinstance(entries, Mapping):
-            return cache
-        for key, raw in _valid_entries(entries.items()):
-            cache._entries[key] = raw
-        cache._prune()
-        return cache
-
-
-def _valid_entries(
-    items: Iterable[tuple[Any, Any]],
-) -> Iterable[tuple[str, dict[str, str | None]]]:
-    for key, raw in items:
-        if not isinstance(key, str) or not isinstance(raw, Mapping):
-            continue
-        uri = raw.get("uri")
-        expires = raw.get("expires")
-        used = raw.get("used")
-        if uri is not None and not isinstance(uri, str):
-            continue
-        if uri is None and not isinstance(expires, str):
-            continue  # a miss needs its expiry
-        try:
-            if expires is not None:
-                _parse_time(str(expires))
-            if used is not None:
-                _parse_time(str(used))
-        except ValueError:
-            continue
-        entry: dict[str, str | None] = {"uri": uri, "used": str(used) if used else ""}
-        if expires is not None:
-            entry["expires"] = str(expires)
-        yield key, entry
-
-
-def _parse_time(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import ClassVar, Final
 
 from .engine import SyncInputError
+from .options import Option, OptionsSpec, OptionType, SyncOptions
 
 SYNC_TYPE: Final = "playlist_mirror"
 SOURCE_LIKED_SONGS: Final = "liked_songs"
 
+MIRROR_OPTIONS: Final = OptionsSpec(
+    Option("source", OptionType.TEXT, required=True, suggested=SOURCE_LIKED_SONGS),
+    Option("targets", OptionType.TEXTS, required=True),
+    Option("create_missing", OptionType.BOOLEAN, default=True),
+    Option("public", OptionType.BOOLEAN, default=False),
+    Option("deduplicate", OptionType.BOOLEAN, default=True),
+    Option("only_new", OptionType.BOOLEAN, default=True),
+    Option("max_tracks", OptionType.INTEGER, minimum=1),
+    Option("lookback_days", OptionType.INTEGER, minimum=1),
+)
+
 
 @dataclass(frozen=True, slots=True)
-class MirrorOptions:
+class MirrorOptions(SyncOptions):
     """The options of a playlist mirror.
 
     `source`: a playlist name, URI, URL or id, or `liked_songs`. `targets`: playlist names, URIs,
@@ -21,14 +33,16 @@ class MirrorOptions:
     `lookback_days`: only source items added within this many days.
     """
 
+    spec: ClassVar[OptionsSpec] = MIRROR_OPTIONS
+
     source: str
     targets: Sequence[str]
-    create_missing: bool = True
-    public: bool = False
-    deduplicate: bool = True
-    only_new: bool = True
-    max_tracks: int | None = None
-    lookback_days: int | None = None
+    create_missing: bool = MIRROR_OPTIONS.default("create_missing")
+    public: bool = MIRROR_OPTIONS.default("public")
+    deduplicate: bool = MIRROR_OPTIONS.default("deduplicate")
+    only_new: bool = MIRROR_OPTIONS.default("only_new")
+    max_tracks: int | None = MIRROR_OPTIONS.default("max_tracks")
+    lookback_days: int | None = MIRROR_OPTIONS.default("lookback_days")
 
     def __post_init__(self) -> None:
         targets = (self.targets,) if isinstance(self.targets, str) else self.targets
@@ -48,44 +62,13 @@ class MirrorOptions:
         """Raise `SyncInputError` for options no run can use (no call needed)."""
         if not self.source.strip():
             raise SyncInputError("unknown_source", "No source given", {"source": self.source})
-        for key, value in (("max_tracks", self.max_tracks), ("lookback_days", self.lookback_days)):
-            if value is not None and value < 1:
+        for key in ("max_tracks", "lookback_days"):
+            value, minimum = getattr(self, key), self.spec[key].minimum
+            if value is not None and minimum is not None and value < minimum:
                 raise SyncInputError(
                     "invalid_option",
-                    f"{key} must be at least 1",
+                    f"{key} must be at least {minimum}",
                     {"option": key, "value": str(value)},
                 )
         if not self.target_specs:
             raise SyncInputError("no_targets", "No target playlists given")
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MirrorOptions:
-        """Build from an action call's or a subentry's data (unknown keys are ignored)."""
-        targets = data.get("targets") or ()
-        return cls(
-            source=str(data.get("source") or ""),
-            targets=[targets] if isinstance(targets, str) else list(targets),
-            create_missing=bool(data.get("create_missing", True)),
-            public=bool(data.get("public", False)),
-            deduplicate=bool(data.get("deduplicate", True)),
-            only_new=bool(data.get("only_new", True)),
-            max_tracks=_optional_int(data.get("max_tracks")),
-            lookback_days=_optional_int(data.get("lookback_days")),
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the stored form (subentry data)."""
-        return {
-            "source": self.source,
-            "targets": list(self.targets),
-            "create_missing": self.create_missing,
-            "public": self.public,
-            "deduplicate": self.deduplicate,
-            "only_new": self.only_new,
-            "max_tracks": self.max_tracks,
-            "lookback_days": self.lookback_days,
-        }
-
-
-def _optional_int(value: Any) -> int | None:
-    return None if value is None or value == "" else int(value)
