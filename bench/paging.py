@@ -31,7 +31,7 @@ from datetime import datetime
 import logging
 import threading
 import time
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import Any, Final
 
 from custom_components.spotifreak.core.cache import CacheFilter, PlaylistCache
 from custom_components.spotifreak.core.errors import SpotifyError, SpotifyRateLimitError
@@ -42,8 +42,7 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_MAX_IN_FLIGHT: Final = 4
 
-Entry: TypeAlias = dict[str, Any] | None
-T = TypeVar("T")
+type Entry = dict[str, Any] | None
 
 
 class RequestBudget:
@@ -135,7 +134,7 @@ def playlist_records(
     return _list(client, records, max_in_flight=max_in_flight, budget=budget)
 
 
-def _list(
+def _list[T](
     client: SpotifyClient,
     convert: Callable[[list[Entry]], list[T]],
     *,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import ClientError, ClientResponseError
 
@@ -29,8 +29,6 @@ from .core.errors import (
     SpotifyUnavailableError,
 )
 from .core.spotify import SpotifyClient, SpotifyRunner
-
-T = TypeVar("T")
 
 REAUTH_ERRORS: tuple[type[Exception], ...]
 try:  # Home Assistant 2026.x: typed token-request errors (subclasses of ClientResponseError).
@@ -76,6 +74,7 @@ class SpotifyAccount:
         session: OAuth2Session,
         client: SpotifyClient,
     ) -> None:
+        """Initialize the account's access with its OAuth session and client."""
         self._hass = hass
         self._entry = entry
         self._session = session
@@ -84,7 +83,7 @@ class SpotifyAccount:
 
     @property
     def blocked_until(self) -> datetime | None:
-        """When Spotify may be called again after a 429 (None: now)."""
+        """Return when Spotify may be called again after a 429 (None: now)."""
         return self._hass.data.get(BLOCKED_UNTIL, {}).get(self._entry.entry_id)
 
     @blocked_until.setter
@@ -96,7 +95,7 @@ class SpotifyAccount:
 
     @property
     def retry_after(self) -> int | None:
-        """Seconds until Spotify may be called again, or None when it may be called now."""
+        """Return the seconds until Spotify may be called again (None: now)."""
         if self.blocked_until is None:
             return None
         remaining = (self.blocked_until - dt_util.utcnow()).total_seconds()
@@ -105,7 +104,7 @@ class SpotifyAccount:
         return max(1, int(remaining + 0.999))
 
     async def _async_token(self, *, refused: str | None = None) -> str:
-        """A valid access token; with `refused`, a new one unless another call already got it."""
+        """Return a valid access token; with `refused`, a new one unless another call got it."""
         try:
             if refused is None:
                 await self._session.async_ensure_token_valid()
@@ -125,7 +124,7 @@ class SpotifyAccount:
             raise error from err
         return str(self._session.token[CONF_ACCESS_TOKEN])
 
-    async def async_run(
+    async def async_run[T](
         self, job: Callable[[SpotifyClient], T], *, client: SpotifyClient | None = None
     ) -> T:
         """Run `job(client)` in the executor with a valid token (see the module docstring)."""
@@ -157,5 +156,5 @@ class _BoundRunner:
         self._account = account
         self._client = client
 
-    def __call__(self, job: Callable[[SpotifyClient], T]) -> Awaitable[T]:
+    def __call__[T](self, job: Callable[[SpotifyClient], T]) -> Awaitable[T]:
         return self._account.async_run(job, client=self._client)

@@ -36,10 +36,10 @@ class CacheStaleBinarySensor(SpotifreakEntity, BinarySensorEntity):
 
     @property
     def available(self) -> bool:
-        """Always available: "never refreshed" is itself a problem worth showing."""
+        """Return True: "never refreshed" is itself a problem worth showing."""
         return True
 
     @property
     def is_on(self) -> bool:
-        """Whether the cache is stale."""
+        """Return whether the cache is stale."""
         return self.coordinator.stale

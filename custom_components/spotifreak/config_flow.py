@@ -76,7 +76,7 @@ LASTFM_PROBE_USER = "rj"  # Last.fm's co-founder; exists on every Last.fm instan
 
 
 def _read_account(access_token: str) -> dict[str, Any]:
-    """`GET /me` with a fresh token (blocking: runs in the executor)."""
+    """Return the account (`GET /me`) with a fresh token; blocking, run in the executor."""
     client = SpotifyClient(os.environ.get(ENV_SPOTIFY_API_URL, DEFAULT_SPOTIFY_API_URL))
     client.set_token(access_token)
     return client.current_user()
@@ -90,7 +90,7 @@ class SpotifreakFlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, 
 
     @property
     def logger(self) -> logging.Logger:
-        """The flow's logger."""
+        """Return the flow's logger."""
         return logging.getLogger(__name__)
 
     @property
@@ -122,7 +122,7 @@ class SpotifreakFlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, 
         return self.async_create_entry(title=title, data=data)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """Spotify refused the refresh token (expired after six months, or revoked)."""
+        """Start reauthorizing: Spotify refused the refresh token (expired, or revoked)."""
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
@@ -163,7 +163,9 @@ def _clean_owners(raw: Any) -> list[str]:
 
 
 def _export_path_error(path: str) -> str | None:
-    """A JSON file inside the configuration directory, never in Home Assistant's own `.storage`.
+    """Return an error unless the path is a JSON file in the configuration directory.
+
+    Never in Home Assistant's own `.storage`.
 
     The export replaces the file atomically: a path that could name `secrets.yaml` or a
     registry file must not be accepted.

@@ -8,6 +8,7 @@ entities' listeners.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,30 +47,16 @@ from .core.cache import CacheDiff, CacheFilter, PlaylistCache
 from .core.directory import PlaylistDirectory
 from .core.errors import (
     SpotifyError,
-    SpotifyForbiddenError,
-    SpotifyNotFoundError,
     SpotifyRateLimitError,
     SpotifyReauthError,
 )
 from .core.records import PlaylistRecord
+from .errors import spotify_error
 from .issues import ISSUE_CACHE_STALE, async_create_entry_issue, async_delete_entry_issue
 
 TICK = timedelta(minutes=1)
 RETRY_FAILED_REFRESH = timedelta(minutes=5)
 STORE_SAVE_DELAY = 10  # seconds: write-backs after fallback fetches are batched
-
-
-def spotify_error_key(err: SpotifyError) -> str:
-    """Return the translation key of a Spotify failure."""
-    if isinstance(err, SpotifyReauthError):
-        return "reauth_required"
-    if isinstance(err, SpotifyRateLimitError):
-        return "rate_limited"
-    if isinstance(err, SpotifyForbiddenError):
-        return "spotify_forbidden"
-    if isinstance(err, SpotifyNotFoundError):
-        return "spotify_not_found"
-    return "spotify_unavailable"
 
 
 def cache_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
@@ -81,6 +68,16 @@ def cache_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
     return entry_store(hass, f"{DOMAIN}.{entry_id}.cache", off_loop=True)
 
 
+def cache_filter(options: Mapping[str, Any]) -> CacheFilter:
+    """Return the playlists the options keep in the cache."""
+    return CacheFilter(
+        include_public=options.get(CONF_INCLUDE_PUBLIC, True),
+        include_private=options.get(CONF_INCLUDE_PRIVATE, True),
+        include_collaborative=options.get(CONF_INCLUDE_COLLABORATIVE, True),
+        owners=tuple(options.get(CONF_OWNERS, ())),
+    )
+
+
 async def async_remove_stores(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """Delete an entry's stored cache and its export file."""
     await cache_store(hass, entry.entry_id).async_remove()
@@ -88,15 +85,6 @@ async def async_remove_stores(hass: HomeAssistant, entry: ConfigEntry[Any]) -> N
         path = hass.config.path(export_path)
         if await aiofiles.os.path.exists(path):
             await aiofiles.os.remove(path)
-
-
-def spotify_error(err: SpotifyError) -> HomeAssistantError:
-    """Return a translated error for a failure of Spotify."""
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key=spotify_error_key(err),
-        translation_placeholders={"retry_after": str(getattr(err, "retry_after", 0) or 0)},
-    )
 
 
 class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
@@ -111,6 +99,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         spotify: SpotifyAccount,
         user_id: str,
     ) -> None:
+        """Initialize the coordinator and the account's playlist directory."""
         options = entry.options
         self.refresh_interval = timedelta(
             minutes=options.get(CONF_REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL)
@@ -123,12 +112,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
             user_id,
             spotify.async_run,
             clock=dt_util.utcnow,
-            cache_filter=CacheFilter(
-                include_public=options.get(CONF_INCLUDE_PUBLIC, True),
-                include_private=options.get(CONF_INCLUDE_PRIVATE, True),
-                include_collaborative=options.get(CONF_INCLUDE_COLLABORATIVE, True),
-                owners=tuple(options.get(CONF_OWNERS, ())),
-            ),
+            cache_filter=cache_filter(options),
             stale_after=self.stale_after,
             live_lookups=self.stale_policy == STALE_POLICY_FETCH,
             refresh_with=self._async_refresh_now,
@@ -335,7 +319,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
 
     @callback
     def _update_staleness(self) -> None:
-        """Stale once older than `stale_after` (or never refreshed); a repair issue says so."""
+        """Judge staleness (older than `stale_after`, or never refreshed); raise or clear the issue."""
         stale = self.directory.stale
         if stale == self.stale:
             return
@@ -357,6 +341,6 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
 
     @callback
     def _async_tick(self, _now: datetime) -> None:
-        """Every minute: age ticks and staleness is re-judged, without any call to Spotify."""
+        """Tick the age and re-judge staleness every minute, without any call to Spotify."""
         self._update_staleness()
         self.async_update_listeners()

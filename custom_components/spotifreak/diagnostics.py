@@ -7,7 +7,9 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
+from .api import SpotifyAccount
 from .const import CONF_LASTFM_API_KEY
+from .coordinator import PlaylistCacheCoordinator
 from .models import SpotifreakConfigEntry
 
 TO_REDACT = {
@@ -24,55 +26,66 @@ SAMPLE_SIZE = 5
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: SpotifreakConfigEntry
 ) -> dict[str, Any]:
-    """What a bug report needs, without secrets."""
-    coordinator = entry.runtime_data.coordinator
-    spotify = entry.runtime_data.spotify
-    syncs = entry.runtime_data.syncs
-    cache = coordinator.data
-    age = coordinator.cache_age
+    """Return what a bug report needs, without secrets."""
     return {
         "entry": {
             "title": entry.title,
             "data": async_redact_data(dict(entry.data), TO_REDACT),
             "options": async_redact_data(dict(entry.options), TO_REDACT),
         },
-        "cache": {
-            "playlists": len(cache),
-            "last_refreshed": cache.last_refreshed.isoformat() if cache.last_refreshed else None,
-            "age_seconds": int(age.total_seconds()) if age is not None else None,
-            "stale": coordinator.stale,
-            "stale_after_minutes": int(coordinator.stale_after.total_seconds() // 60),
-            "refresh_interval_minutes": int(coordinator.refresh_interval.total_seconds() // 60),
-            "stale_policy": coordinator.stale_policy,
-            "last_update_success": coordinator.last_update_success,
-            "last_error": repr(coordinator.last_exception) if coordinator.last_exception else None,
-            "last_refresh_calls": coordinator.last_refresh_calls,
-            "sample": [record.as_dict() for record in list(cache.records.values())[:SAMPLE_SIZE]],
-        },
-        "spotify": {
-            "api_url": spotify.client.api_url,
-            "api_calls": spotify.client.counter.total,
-            "api_calls_by_endpoint": dict(sorted(spotify.client.counter.by_endpoint.items())),
-            "retry_after_seconds": spotify.retry_after,
-            "cache_hits": coordinator.directory.hits,
-            "cache_misses": coordinator.directory.misses,
-        },
-        "syncs": {
-            "configured": [
-                {
-                    "type": subentry.subentry_type,
-                    "title": subentry.title,
-                    "options": dict(subentry.data),
-                }
-                for subentry in entry.subentries.values()
-            ],
-            "match_cache_entries": len(syncs.runs.match_cache),
-            "last_runs": [
-                {
-                    key: run.as_dict()[key]
-                    for key in ("sync_type", "status", "reason", "added", "skipped", "api_calls")
-                }
-                for run in syncs.history.runs(limit=10)
-            ],
-        },
+        "cache": _cache(entry.runtime_data.coordinator),
+        "spotify": _spotify(entry.runtime_data.spotify, entry.runtime_data.coordinator),
+        "syncs": _syncs(entry),
+    }
+
+
+def _cache(coordinator: PlaylistCacheCoordinator) -> dict[str, Any]:
+    cache = coordinator.data
+    age = coordinator.cache_age
+    return {
+        "playlists": len(cache),
+        "last_refreshed": cache.last_refreshed.isoformat() if cache.last_refreshed else None,
+        "age_seconds": int(age.total_seconds()) if age is not None else None,
+        "stale": coordinator.stale,
+        "stale_after_minutes": int(coordinator.stale_after.total_seconds() // 60),
+        "refresh_interval_minutes": int(coordinator.refresh_interval.total_seconds() // 60),
+        "stale_policy": coordinator.stale_policy,
+        "last_update_success": coordinator.last_update_success,
+        "last_error": repr(coordinator.last_exception) if coordinator.last_exception else None,
+        "last_refresh_calls": coordinator.last_refresh_calls,
+        "sample": [record.as_dict() for record in list(cache.records.values())[:SAMPLE_SIZE]],
+    }
+
+
+def _spotify(spotify: SpotifyAccount, coordinator: PlaylistCacheCoordinator) -> dict[str, Any]:
+    counter = spotify.client.counter
+    return {
+        "api_url": spotify.client.api_url,
+        "api_calls": counter.total,
+        "api_calls_by_endpoint": dict(sorted(counter.by_endpoint.items())),
+        "retry_after_seconds": spotify.retry_after,
+        "cache_hits": coordinator.directory.hits,
+        "cache_misses": coordinator.directory.misses,
+    }
+
+
+def _syncs(entry: SpotifreakConfigEntry) -> dict[str, Any]:
+    syncs = entry.runtime_data.syncs
+    return {
+        "configured": [
+            {
+                "type": subentry.subentry_type,
+                "title": subentry.title,
+                "options": dict(subentry.data),
+            }
+            for subentry in entry.subentries.values()
+        ],
+        "match_cache_entries": len(syncs.runs.match_cache),
+        "last_runs": [
+            {
+                key: run.as_dict()[key]
+                for key in ("sync_type", "status", "reason", "added", "skipped", "api_calls")
+            }
+            for run in syncs.history.runs(limit=10)
+        ],
     }

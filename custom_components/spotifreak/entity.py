@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import (
     SIGNAL_CONFIG_ENTRY_CHANGED,
@@ -23,11 +23,9 @@ from .compat import device_info
 from .const import DOMAIN
 from .coordinator import PlaylistCacheCoordinator
 from .core.runs import RunRecord
+from .models import SpotifreakConfigEntry
 from .sync_types import SYNC_TYPES
 from .syncs import SyncManager, signal_sync_finished
-
-if TYPE_CHECKING:
-    from .models import SpotifreakConfigEntry
 
 
 def account_device(user_id: str, title: str) -> dict[str, Any]:
@@ -62,6 +60,7 @@ class SpotifreakEntity(CoordinatorEntity[PlaylistCacheCoordinator]):
     def __init__(
         self, coordinator: PlaylistCacheCoordinator, description: EntityDescription
     ) -> None:
+        """Initialize the entity on the account's device."""
         super().__init__(coordinator)
         self.entity_description = description
         user_id = coordinator.user_id
@@ -72,7 +71,7 @@ class SpotifreakEntity(CoordinatorEntity[PlaylistCacheCoordinator]):
 
     @property
     def available(self) -> bool:
-        """Available while a cache exists: a failed refresh keeps showing the last good data.
+        """Return whether a cache exists: a failed refresh keeps showing the last good data.
 
         Whether that data is still fresh is what the cache stale binary sensor says.
         """
@@ -92,6 +91,7 @@ class SyncEntity(Entity):
         subentry: ConfigSubentry,
         description: EntityDescription,
     ) -> None:
+        """Initialize the entity on the configured sync's device."""
         self.entity_description = description
         self.manager = manager
         self.sync_id = subentry.subentry_id
@@ -108,7 +108,7 @@ class SyncEntity(Entity):
 
     @property
     def last_run(self) -> RunRecord | None:
-        """The sync's newest finished run."""
+        """Return the sync's newest finished run."""
         return self.manager.last_run(self.sync_id)
 
     async def async_added_to_hass(self) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeAlias
 
 from homeassistant.config_entries import ConfigEntry
 
@@ -22,4 +21,4 @@ class SpotifreakData:
     account_device_id: str
 
 
-SpotifreakConfigEntry: TypeAlias = ConfigEntry[SpotifreakData]
+type SpotifreakConfigEntry = ConfigEntry[SpotifreakData]

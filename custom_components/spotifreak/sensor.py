@@ -142,12 +142,12 @@ class CacheSensor(SpotifreakEntity, SensorEntity):
 
     @property
     def available(self) -> bool:
-        """Counters are always available; cache values while a cache exists."""
+        """Return True for counters; for cache values, whether a cache exists."""
         return self.entity_description.always_available or super().available
 
     @property
     def native_value(self) -> int | float | datetime | None:
-        """The value, read from the coordinator."""
+        """Return the value, read from the coordinator."""
         return self.entity_description.value_fn(self.coordinator)
 
 
@@ -158,13 +158,13 @@ class SyncSensor(SyncEntity, SensorEntity):
 
     @property
     def native_value(self) -> str | int | datetime | None:
-        """The value, read from the sync's newest run."""
+        """Return the value, read from the sync's newest run."""
         run = self.last_run
         return self.entity_description.value_fn(run) if run is not None else None
 
     @property
     def extra_state_attributes(self) -> dict[str, str | None] | None:
-        """Why the last run ended as it did (only on the result sensor)."""
+        """Return why the last run ended as it did (only on the result sensor)."""
         run = self.last_run
         if self.entity_description.key != "last_result" or run is None:
             return None

@@ -23,9 +23,9 @@ from homeassistant.helpers import (
 )
 
 from .const import ATTR_CONFIG_ENTRY_ID, ATTR_PLAYLIST, DOMAIN
-from .coordinator import spotify_error
 from .core.errors import SpotifyError
 from .core.runs import RunRecord
+from .errors import spotify_error
 from .models import SpotifreakConfigEntry
 from .sync_types import SYNC_TYPES
 
@@ -69,7 +69,7 @@ HISTORY_SCHEMA = vol.Schema(
 
 @callback
 def async_get_entry(hass: HomeAssistant, call: ServiceCall) -> SpotifreakConfigEntry:
-    """The entry an action is for: the given one, or the only loaded one."""
+    """Return the entry an action is for: the given one, or the only loaded one."""
     if entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID):
         entry: SpotifreakConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
         if entry is None or entry.domain != DOMAIN:
@@ -137,7 +137,7 @@ def _sync_options(call: ServiceCall) -> dict[str, Any]:
 
 
 def _sync_action(sync_type: str) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
-    """The handler of an action that runs a sync with inline options."""
+    """Return the handler of an action that runs a sync with inline options."""
 
     async def handle(call: ServiceCall) -> ServiceResponse:
         syncs = async_get_entry(call.hass, call).runtime_data.syncs
@@ -153,7 +153,7 @@ def _sync_action(sync_type: str) -> Callable[[ServiceCall], Coroutine[Any, Any, 
 def _configured_syncs(
     hass: HomeAssistant, call: ServiceCall
 ) -> list[tuple[SpotifreakConfigEntry, str]]:
-    """The (entry, subentry id) pairs a run_sync call names: by sync_id, entity or device.
+    """Return the (entry, subentry id) pairs a run_sync call names: sync_id, entity or device.
 
     Plain fields rather than a service target, so that one call can also name a sync by its
     id (a target selector with a `device` filter would be valid on every supported release).

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import hashlib
 import json
 import os
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from homeassistant.config_entries import (
     SIGNAL_CONFIG_ENTRY_CHANGED,
@@ -28,6 +28,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dis
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from .api import SpotifyAccount
 from .compat import entry_store
 from .const import (
     CONF_LASTFM_API_KEY,
@@ -48,9 +49,6 @@ from .core.reasons import REASON_INTERRUPTED, REASON_LASTFM_AUTH
 from .core.runs import RunRecord, RunStatus
 from .issues import ISSUE_LASTFM_AUTH, async_create_entry_issue, async_delete_entry_issue
 from .sync_types import SYNC_TYPE_LASTFM, SYNC_TYPES
-
-if TYPE_CHECKING:
-    from .api import SpotifyAccount
 
 STORE_SAVE_DELAY: Final = 1
 
@@ -92,6 +90,7 @@ class SyncManager:
         spotify: SpotifyAccount,
         directory: PlaylistDirectory,
     ) -> None:
+        """Initialize the manager and the account's syncs."""
         self._hass = hass
         self._entry = entry
         self._store = sync_store(hass, entry.entry_id)
@@ -208,7 +207,7 @@ class SyncManager:
 
     @callback
     def _track_lastfm_key(self, record: RunRecord) -> None:
-        """Last.fm refusing the API key (errors 10, 26) needs the user: a repair issue says so."""
+        """Raise or clear the repair issue of Last.fm refusing the API key (errors 10, 26)."""
         if record.sync_type != SYNC_TYPE_LASTFM:
             return
         entry_id = self._entry.entry_id
@@ -245,7 +244,7 @@ class SyncManager:
         await self.async_shutdown()
 
     async def async_shutdown(self) -> None:
-        """Home Assistant stops or the entry unloads: interrupt running syncs, save everything.
+        """Interrupt running syncs and save everything: Home Assistant stops or the entry unloads.
 
         An interrupted run is recorded as failed (`interrupted`), never left as running.
         """

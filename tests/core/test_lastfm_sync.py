@@ -19,7 +19,9 @@ from custom_components.spotifreak.core.lastfm_options import SYNC_TYPE, LastfmOp
 from custom_components.spotifreak.core.lastfm_sync import STATE_TARGET, run_lastfm_top_tracks
 from custom_components.spotifreak.core.match_cache import MatchCache
 from custom_components.spotifreak.core.runs import RunRecord, RunStatus
-from custom_components.spotifreak.core.targets import ContentsOfOnePlaylist, Target, TargetWriter
+from custom_components.spotifreak.core.target_contents import ContentsOfOnePlaylist
+from custom_components.spotifreak.core.target_writer import TargetWriter
+from custom_components.spotifreak.core.targets import Target
 from tests.core.sync_helpers import TZ, Account
 from tests.emulator import LASTFM_API_KEY, LASTFM_SUSPENDED_API_KEY, Emulator, Fault, Library
 from tests.emulator.library import Track

@@ -21,13 +21,14 @@ from custom_components.spotifreak.core.errors import (
     SpotifyUnavailableError,
 )
 from custom_components.spotifreak.core.records import PlaylistRecord
-from custom_components.spotifreak.core.targets import (
+from custom_components.spotifreak.core.target_contents import (
     ContentsByPlaylist,
     ContentsOfOnePlaylist,
+)
+from custom_components.spotifreak.core.target_writer import TargetWriter, create_target
+from custom_components.spotifreak.core.targets import (
     Target,
     TargetStatus,
-    TargetWriter,
-    create_target,
     find_target,
     record_error,
     refuse_unwritable,

@@ -55,6 +55,7 @@ class AccountSyncs:
         lastfm_username: str | None = None,
         match_cache: MatchCache | None = None,
     ) -> None:
+        """Initialize the syncs of the account `client` belongs to."""
         self.directory = directory
         self.history = RunHistory()
         self.states: dict[str, dict[str, Any]] = {}

@@ -32,7 +32,7 @@ class CacheFilter:
         ]
 
     def accepts(self, record: PlaylistRecord, user_id: str) -> bool:
-        """Whether the record passes the filter.
+        """Return whether the record passes the filter.
 
         Collaborative playlists are judged by `include_collaborative` alone (Spotify reports them
         as not public); other playlists by `public` (null counts as private).
@@ -60,6 +60,7 @@ class CacheDiff:
     changed: tuple[PlaylistRecord, ...] = ()  # same id, moved snapshot_id
 
     def __bool__(self) -> bool:
+        """Return whether the refresh changed anything."""
         return bool(self.added or self.removed or self.changed)
 
 
@@ -72,7 +73,7 @@ class Lookup:
 
     @property
     def ambiguous(self) -> bool:
-        """Several playlists share the name."""
+        """Return whether several playlists share the name."""
         return len(self.candidates) > 1
 
 
@@ -92,6 +93,7 @@ class PlaylistCache:
     _by_name: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        """Index the records."""
         self._reindex()
 
     @classmethod
@@ -132,14 +134,15 @@ class PlaylistCache:
         return (record.owner != self.user_id, -record.tracks_total, record.id)
 
     def __len__(self) -> int:
+        """Return the number of playlists."""
         return len(self.records)
 
     def get(self, playlist_id: str) -> PlaylistRecord | None:
-        """The record with this id."""
+        """Return the record with this id."""
         return self.records.get(playlist_id)
 
     def named(self, name: str) -> list[PlaylistRecord]:
-        """Every record with this name (in the `name_key` sense), preferred first."""
+        """Return every record with this name (in the `name_key` sense), preferred first."""
         return [self.records[playlist_id] for playlist_id in self._by_name.get(name_key(name), [])]
 
     def lookup(self, reference: PlaylistReference) -> Lookup | None:
@@ -192,7 +195,7 @@ class PlaylistCache:
             self._reindex()
 
     def diff(self, previous: PlaylistCache | None) -> CacheDiff:
-        """What changed since `previous` (everything is added when there was none)."""
+        """Return what changed since `previous` (everything is added when there was none)."""
         before = previous.records if previous is not None else {}
         return CacheDiff(
             added=tuple(r for pid, r in self.records.items() if pid not in before),
@@ -205,11 +208,11 @@ class PlaylistCache:
         )
 
     def age(self, now: datetime) -> timedelta | None:
-        """How old the cache is (None before the first refresh)."""
+        """Return how old the cache is (None before the first refresh)."""
         return now - self.last_refreshed if self.last_refreshed is not None else None
 
     def to_store(self) -> dict[str, Any]:
-        """The form kept in Home Assistant's Store."""
+        """Return the form kept in Home Assistant's Store."""
         return {
             "user_id": self.user_id,
             "last_refreshed": self.last_refreshed.isoformat() if self.last_refreshed else None,
@@ -231,7 +234,7 @@ class PlaylistCache:
         )
 
     def to_export(self) -> dict[str, Any]:
-        """The seed design's `playlist-cache.json` format: records keyed by lowercased name and URI.
+        """Return the export format (`playlist-cache.json`): records keyed by name and by URI.
 
         A shared name points at the preferred playlist; every playlist is reachable by its URI.
         """

@@ -69,6 +69,7 @@ class PlaylistDirectory:
         refresh_with: Callable[[], Awaitable[Any]] | None = None,
         on_change: Callable[[], None] | None = None,
     ) -> None:
+        """Initialize an empty directory; `refresh` or a stored cache fills it."""
         self.user_id = user_id
         self.cache = PlaylistCache(user_id=user_id)
         self.cache_filter = cache_filter or CacheFilter()
@@ -89,7 +90,7 @@ class PlaylistDirectory:
 
     @property
     def stale(self) -> bool:
-        """Whether the cache was never refreshed or is older than `stale_after`."""
+        """Return whether the cache was never refreshed or is older than `stale_after`."""
         age = self.age()
         return age is None or (self.stale_after is not None and age > self.stale_after)
 

@@ -17,7 +17,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 import logging
 import time
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import Any, Final
 import uuid
 
 from .context import SyncContext
@@ -50,8 +50,6 @@ from .runs import RunRecord, RunStatus
 
 _LOGGER = logging.getLogger(__name__)
 
-OptionsT = TypeVar("OptionsT")  # an algorithm's options
-
 HISTORY_LIMIT: Final = 50
 
 
@@ -65,18 +63,19 @@ class SyncInputError(SpotifreakError):
     def __init__(
         self, key: str, message: str, placeholders: Mapping[str, str] | None = None
     ) -> None:
+        """Initialize the error with its translation key and placeholders."""
         super().__init__(message)
         self.key = key
         self.placeholders: dict[str, str] = dict(placeholders or {})
 
 
-SyncAlgorithm: TypeAlias = Callable[[SyncContext, OptionsT, RunRecord], Awaitable[None]]
+type SyncAlgorithm[OptionsT] = Callable[[SyncContext, OptionsT, RunRecord], Awaitable[None]]
 
 
 def new_record(
     ctx: SyncContext, *, sync_id: str, sync_type: str, run_id: str | None = None
 ) -> RunRecord:
-    """A `running` record stamped with the context's clock."""
+    """Return a `running` record stamped with the context's clock."""
     return RunRecord(
         run_id=run_id or uuid.uuid4().hex,
         sync_id=sync_id,
@@ -124,7 +123,7 @@ def apply_error(record: RunRecord, err: BaseException) -> None:
         fail(record, REASON_INTERNAL_ERROR, f"{type(err).__name__}: {err}")
 
 
-async def execute_run(
+async def execute_run[OptionsT](
     ctx: SyncContext,
     algorithm: SyncAlgorithm[OptionsT],
     options: OptionsT,
@@ -184,6 +183,7 @@ class RunHistory:
     """The last `limit` finished runs per sync, newest first; stored in Home Assistant's Store."""
 
     def __init__(self, limit: int = HISTORY_LIMIT) -> None:
+        """Initialize an empty history keeping `limit` runs per sync."""
         self.limit = limit
         self._runs: dict[str, list[RunRecord]] = {}
 
@@ -197,7 +197,7 @@ class RunHistory:
         del runs[self.limit :]
 
     def runs(self, sync_id: str | None = None, limit: int | None = None) -> list[RunRecord]:
-        """Runs of one sync (or of every sync), newest first, at most `limit`."""
+        """Return the runs of one sync (or of every sync), newest first, at most `limit`."""
         if sync_id is not None:
             found = list(self._runs.get(sync_id, ()))
         else:
@@ -209,13 +209,13 @@ class RunHistory:
         return found if limit is None else found[: max(0, limit)]
 
     def last(self, sync_id: str) -> RunRecord | None:
-        """The newest run of a sync."""
+        """Return the newest run of a sync."""
         runs = self._runs.get(sync_id)
         return runs[0] if runs else None
 
     @property
     def sync_ids(self) -> list[str]:
-        """Syncs that have runs."""
+        """Return the syncs that have runs."""
         return list(self._runs)
 
     def remove(self, sync_id: str) -> None:
@@ -229,10 +229,11 @@ class RunHistory:
             del self._runs[sync_id]
 
     def __len__(self) -> int:
+        """Return the number of runs kept."""
         return sum(len(runs) for runs in self._runs.values())
 
     def to_store(self) -> dict[str, Any]:
-        """The stored form: `{"runs": {sync_id: [record, ...]}}`, newest first."""
+        """Return the stored form: `{"runs": {sync_id: [record, ...]}}`, newest first."""
         return {
             "runs": {
                 sync_id: [record.as_dict() for record in runs]

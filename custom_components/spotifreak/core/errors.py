@@ -11,6 +11,7 @@ class SpotifyError(SpotifreakError):
     """Spotify answered with an error, or could not be reached."""
 
     def __init__(self, message: str, *, status: int | None = None, endpoint: str = "") -> None:
+        """Initialize the error with the HTTP status and the endpoint."""
         super().__init__(message)
         self.status = status
         self.endpoint = endpoint
@@ -28,6 +29,7 @@ class SpotifyRateLimitError(SpotifyError):
     """429: no call to Spotify for this account before `retry_after` seconds have passed."""
 
     def __init__(self, message: str, *, retry_after: int, endpoint: str = "") -> None:
+        """Initialize the error with Spotify's Retry-After."""
         super().__init__(message, status=429, endpoint=endpoint)
         self.retry_after = retry_after
 
@@ -52,6 +54,7 @@ class LastfmError(SpotifreakError):
     """Last.fm answered with an error body (possibly under HTTP 200) or could not be reached."""
 
     def __init__(self, message: str, *, code: int | None = None) -> None:
+        """Initialize the error with Last.fm's error code."""
         super().__init__(message)
         self.code = code
 

@@ -60,12 +60,12 @@ class LastfmTopTrack:
     url: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        """The run record's form of an unmatched track."""
+        """Return the run record's form of an unmatched track."""
         return {"artist": self.artist, "title": self.title}
 
 
 def _int(value: Any, default: int = 0) -> int:
-    """Last.fm numbers are strings ("12"), sometimes empty or missing."""
+    """Return a number Last.fm sends as a string ("12"), possibly empty or missing."""
     try:
         return int(str(value).strip())
     except (TypeError, ValueError):
@@ -73,7 +73,7 @@ def _int(value: Any, default: int = 0) -> int:
 
 
 def _as_list(value: Any) -> list[Any]:
-    """A list as Last.fm may send it: a list, a single object, nothing, or an empty string."""
+    """Return a list as Last.fm may send it: a list, one object, nothing, or an empty string."""
     if isinstance(value, list):
         return value
     if isinstance(value, Mapping):
@@ -82,14 +82,14 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _text(value: Any) -> str:
-    """A name that may be a string or an object with `name` or `#text`."""
+    """Return a name that may be a string or an object with `name` or `#text`."""
     if isinstance(value, Mapping):
         value = value.get("name") or value.get("#text") or ""
     return str(value or "").strip()
 
 
 def parse_top_tracks(body: Mapping[str, Any]) -> tuple[list[LastfmTopTrack], int, int]:
-    """Tracks, page and total pages of a `user.getTopTracks` body (after the error check).
+    """Return the tracks, page and total pages of a checked `user.getTopTracks` body.
 
     Entries without a title or artist are skipped; a missing rank falls back to the position.
     Raises `LastfmError` when the body is not a top-tracks answer at all.
@@ -130,7 +130,7 @@ def parse_top_tracks(body: Mapping[str, Any]) -> tuple[list[LastfmTopTrack], int
 
 
 def error_for(code: int, message: str) -> LastfmError:
-    """The core error for a Last.fm error code."""
+    """Return the core error for a Last.fm error code."""
     text = f"Last.fm error {code}: {message}" if message else f"Last.fm error {code}"
     if code in USER_NOT_FOUND_CODES:
         return LastfmUserNotFoundError(text, code=code)
@@ -158,6 +158,7 @@ class LastfmClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         timeout: float = REQUEST_TIMEOUT,
     ) -> None:
+        """Initialize the client for one API key."""
         self._session = session
         self._api_key = api_key.strip()
         self.base_url = base_url if base_url.endswith("/") else f"{base_url}/"
@@ -168,15 +169,16 @@ class LastfmClient:
         self.requests = 0  # requests sent, retries included
 
     def __repr__(self) -> str:
+        """Return a representation without the API key."""
         return f"LastfmClient(base_url={self.base_url!r}, api_key=<redacted>)"
 
     @property
     def configured(self) -> bool:
-        """Whether an API key was given."""
+        """Return whether an API key was given."""
         return bool(self._api_key)
 
     def scrub(self, text: str, *, api_key: str | None = None) -> str:
-        """`text` without the API key (also inside URLs)."""
+        """Return `text` without the API key (also inside URLs)."""
         for key in (self._api_key, api_key):
             if key:
                 text = text.replace(key, "**REDACTED**")
@@ -190,7 +192,7 @@ class LastfmClient:
         *,
         page_size: int | None = None,
     ) -> list[LastfmTopTrack]:
-        """The user's top `limit` tracks for `period`, in rank order, paging as needed.
+        """Return the user's top `limit` tracks for `period`, in rank order, paging as needed.
 
         `page_size` is the `limit` sent per request (default: `limit`, at most 200). Pages are
         joined by rank, so a server that pages by a smaller size than asked is read correctly.
@@ -274,7 +276,7 @@ class LastfmClient:
     async def _attempt(
         self, api_key: str, query: Mapping[str, str]
     ) -> Mapping[str, Any] | LastfmError:
-        """One request: the body, or the error it amounts to (returned, not raised)."""
+        """Send one request; return the body, or the error it amounts to (not raised)."""
         self.requests += 1
         try:
             async with self._session.get(

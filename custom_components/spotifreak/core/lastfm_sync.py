@@ -45,14 +45,12 @@ from .reasons import (
 )
 from .runs import RunRecord, RunStatus
 from .spotify import SEARCH_LIMIT_MAX, SpotifyClient
+from .target_contents import Contents, ContentsOfOnePlaylist
+from .target_writer import TargetWriter, open_target
 from .targets import (
-    Contents,
-    ContentsOfOnePlaylist,
     Target,
     TargetStatus,
-    TargetWriter,
     find_target,
-    open_target,
     refuse_unwritable,
     render_target,
     target_errors,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from .matching import fold
+from .timestamps import parse_time
 
 DEFAULT_MISS_TTL: Final = timedelta(days=7)
 DEFAULT_MAX_ENTRIES: Final = 5000
@@ -15,7 +16,7 @@ STORE_VERSION: Final = 1
 
 
 def cache_key(artist: str, title: str) -> str:
-    """The cache key: folded artist and full title (suffixes kept: "(Live)" is its own entry)."""
+    """Return the cache key: folded artist and full title ("(Live)" is an entry of its own)."""
     return f"{fold(artist)}\x1f{fold(title)}"
 
 
@@ -45,6 +46,7 @@ class MatchCache:
         miss_ttl: timedelta = DEFAULT_MISS_TTL,
         max_entries: int = DEFAULT_MAX_ENTRIES,
     ) -> None:
+        """Initialize an empty cache."""
         self._clock = clock
         self.miss_ttl = miss_ttl
         self.max_entries = max_entries
@@ -53,17 +55,18 @@ class MatchCache:
         self.dirty = False
 
     def __len__(self) -> int:
+        """Return the number of entries."""
         return len(self._entries)
 
     def lookup(self, artist: str, title: str) -> CachedMatch | None:
-        """The cached answer, or None when the track must be searched (unknown or expired miss)."""
+        """Return the cached answer; None when the track must be searched (unknown, expired miss)."""
         key = cache_key(artist, title)
         entry = self._entries.get(key)
         if entry is None:
             return None
         now = self._clock()
         expires = entry.get("expires")
-        if expires is not None and _parse_time(expires) <= now:
+        if expires is not None and _expired(expires, now):
             del self._entries[key]
             self.dirty = True
             return None
@@ -99,7 +102,7 @@ class MatchCache:
         for key in [
             key
             for key, entry in self._entries.items()
-            if entry.get("expires") is not None and _parse_time(str(entry["expires"])) <= now
+            if entry.get("expires") is not None and _expired(entry["expires"], now)
         ]:
             del self._entries[key]
         excess = len(self._entries) - self.max_entries
@@ -109,7 +112,7 @@ class MatchCache:
                 del self._entries[key]
 
     def to_store(self) -> dict[str, Any]:
-        """The JSON-ready stored form."""
+        """Return the JSON-ready stored form."""
         self.dirty = False
         return {"version": STORE_VERSION, "entries": {k: dict(v) for k, v in self._entries.items()}}
 
@@ -122,7 +125,7 @@ class MatchCache:
         miss_ttl: timedelta = DEFAULT_MISS_TTL,
         max_entries: int = DEFAULT_MAX_ENTRIES,
     ) -> MatchCache:
-        """Rebuild from `to_store()`; unreadable entries (or an unreadable store) are dropped."""
+        """Rebuild from `to_store()`, dropping unreadable entries (or an unreadable store)."""
         cache = cls(clock=clock, miss_ttl=miss_ttl, max_entries=max_entries)
         entries = (data or {}).get("entries") if isinstance(data, Mapping) else None
         if not isinstance(entries, Mapping):
@@ -146,12 +149,7 @@ def _valid_entries(
             continue
         if uri is None and not isinstance(expires, str):
             continue  # a miss needs its expiry
-        try:
-            if expires is not None:
-                _parse_time(str(expires))
-            if used is not None:
-                _parse_time(str(used))
-        except ValueError:
+        if any(time is not None and parse_time(str(time)) is None for time in (expires, used)):
             continue
         entry: dict[str, str | None] = {"uri": uri, "used": str(used) if used else ""}
         if expires is not None:
@@ -159,6 +157,6 @@ def _valid_entries(
         yield key, entry
 
 
-def _parse_time(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+def _expired(expires: str | None, now: datetime) -> bool:
+    moment = parse_time(expires)
+    return moment is None or moment <= now

@@ -154,7 +154,7 @@ _FLAVOUR_WORDS: Final = {
 
 
 def fold(text: str) -> str:
-    """Case-, diacritic- and punctuation-insensitive form: "Don't Stop - Live" → "dont stop live".
+    """Return the case-, diacritic- and punctuation-free form: "Don't Stop - Live" → "dont stop live".
 
     Text made only of punctuation or symbols folds to itself, trimmed and case folded, so that
     "?" and "!" stay different titles.
@@ -182,12 +182,12 @@ class TitleParts:
 
     @property
     def distinctive(self) -> frozenset[str]:
-        """Suffixes that are not version notes: "(Part 2)", "- Skrillex Remix"."""
+        """Return the suffixes that are not version notes: "(Part 2)", "- Skrillex Remix"."""
         return frozenset(suffix for suffix in self.suffixes if not _is_version_note(suffix))
 
     @property
     def flavours(self) -> frozenset[str]:
-        """Which kinds of recording the version notes describe ("live", "remaster", ...)."""
+        """Return the kinds of recording the version notes describe ("live", "remaster", ...)."""
         return frozenset(
             _FLAVOUR_WORDS[word]
             for suffix in self.suffixes
@@ -230,12 +230,12 @@ def split_title(title: str) -> TitleParts:
 
 
 def normalise_title(title: str) -> str:
-    """The comparable core of a title: "Heroes - 2017 Remaster" → "heroes"."""
+    """Return the comparable core of a title: "Heroes - 2017 Remaster" → "heroes"."""
     return split_title(title).core
 
 
 def primary_artist_text(artist: str) -> str:
-    """A Last.fm artist without its "feat." part, as written: "A feat. B" → "A"."""
+    """Return a Last.fm artist without its "feat." part, as written: "A feat. B" → "A"."""
     text = unicodedata.normalize("NFKC", artist).strip()
     text = _FEAT_BRACKET.sub(" ", text)
     stripped = _FEAT_BARE.sub("", text).strip()
@@ -243,7 +243,7 @@ def primary_artist_text(artist: str) -> str:
 
 
 def normalise_artist(artist: str) -> str:
-    """The comparable form of an artist: "The Beatles feat. Billy Preston" → "beatles"."""
+    """Return the comparable form of an artist: "The Beatles feat. Billy Preston" → "beatles"."""
     folded = fold(primary_artist_text(artist))
     return _LEADING_THE.sub("", folded) or folded
 
@@ -254,7 +254,7 @@ _ARTIST_SEPARATORS: Final = re.compile(
 
 
 def artist_variants(artist: str) -> frozenset[str]:
-    """The ways a Last.fm artist may name a Spotify primary artist.
+    """Return the ways a Last.fm artist may name a Spotify primary artist.
 
     The whole name ("Amadou & Mariam" is one act), and the first of several credited artists
     ("Calvin Harris & Dua Lipa" is Calvin Harris with a guest).
@@ -275,12 +275,12 @@ def _quoted(value: str) -> str:
 
 
 def strict_query(artist: str, title: str) -> str:
-    """`track:"…" artist:"…"` with the title as Last.fm has it (quotes and backslashes escaped)."""
+    """Return `track:"…" artist:"…"` with the title as Last.fm has it (quotes escaped)."""
     return f"track:{_quoted(title.strip())} artist:{_quoted(primary_artist_text(artist))}"
 
 
 def relaxed_query(artist: str, title: str) -> str:
-    """Free text: the title without "feat." parts and suffixes, then the primary artist.
+    """Return free text: the title without "feat." parts and suffixes, then the primary artist.
 
     Quotes and field prefixes are removed so that nothing in the names is read as syntax.
     """
@@ -302,7 +302,7 @@ def relaxed_query(artist: str, title: str) -> str:
 
 
 def search_queries(artist: str, title: str) -> list[str]:
-    """The queries to try, in order (the relaxed one only when it differs)."""
+    """Return the queries to try, in order (the relaxed one only when it differs)."""
     queries = [strict_query(artist, title)]
     relaxed = relaxed_query(artist, title)
     if relaxed not in queries:
@@ -322,7 +322,7 @@ def _candidate_artists(candidate: Mapping[str, Any]) -> list[str]:
 
 
 def is_match(artist: str, title: str, candidate: Mapping[str, Any]) -> bool:
-    """Whether a Spotify TrackObject is the Last.fm track.
+    """Return whether a Spotify TrackObject is the Last.fm track.
 
     Its normalised title and its primary (first) artist must match; a distinctive suffix
     ("(Part 2)", "- X Remix") must be present on both sides. Local files and episodes never match.
@@ -379,7 +379,7 @@ def best_candidate(
     *,
     duration: int = 0,
 ) -> Mapping[str, Any] | None:
-    """The best accepted candidate, or None — never an arbitrary first result.
+    """Return the best accepted candidate, or None — never an arbitrary first result.
 
     Among accepted candidates: the exact title first, then the one whose version notes describe
     the same kind of recording ("Live", "Remaster"), then a playable one, then one without guest

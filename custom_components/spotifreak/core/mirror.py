@@ -49,16 +49,9 @@ from .records import PlaylistRecord
 from .references import name_key
 from .runs import RunRecord, RunStatus
 from .spotify import PlaylistItem
-from .targets import (
-    ContentsByPlaylist,
-    Target,
-    TargetStatus,
-    find_target,
-    open_target,
-    render_target,
-    target_errors,
-    trusted_contents,
-)
+from .target_contents import ContentsByPlaylist, trusted_contents
+from .target_writer import open_target
+from .targets import Target, TargetStatus, find_target, render_target, target_errors
 
 
 @dataclass(slots=True)
@@ -71,7 +64,7 @@ class _Plan:
     source: PlaylistRecord | None  # None: the liked songs
 
     def advance(self) -> None:
-        """Every target succeeded: move the cursor (liked songs) or the source snapshot."""
+        """Move the cursor (liked songs) or the source snapshot: every target succeeded."""
         if self.source is not None:
             self.state.advance_source(self.source)
         elif self.items:
@@ -181,7 +174,7 @@ async def _resolve_targets(
 def _unchanged(
     ctx: SyncContext, state: MirrorState, source: PlaylistRecord, targets: list[Target]
 ) -> bool:
-    """Whether the source's and every target's cached snapshot are those of the last success."""
+    """Return whether the source's and every target's snapshot are the last success's."""
     last = state.source_snapshot
     if last is None or last != (source.id, source.snapshot_id) or not source.snapshot_id:
         return False

@@ -45,12 +45,13 @@ class MirrorOptions(SyncOptions):
     lookback_days: int | None = MIRROR_OPTIONS.default("lookback_days")
 
     def __post_init__(self) -> None:
+        """Keep the targets as a tuple of strings (one string alone is one target)."""
         targets = (self.targets,) if isinstance(self.targets, str) else self.targets
         object.__setattr__(self, "targets", tuple(str(target) for target in targets))
 
     @property
     def liked_songs(self) -> bool:
-        """Whether the source is the account's liked songs."""
+        """Return whether the source is the account's liked songs."""
         return self.source.strip().casefold() == SOURCE_LIKED_SONGS
 
     @property

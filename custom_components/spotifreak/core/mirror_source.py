@@ -19,6 +19,7 @@ from .context import SyncContext
 from .mirror_options import MirrorOptions
 from .records import PlaylistRecord
 from .spotify import PlaylistItem
+from .timestamps import parse_time
 
 STATE_VERSION: Final = 1
 # The liked-songs cursor: the newest few URIs of the last successful run (any of them stops the
@@ -42,6 +43,7 @@ class MirrorState:
     matches: bool = field(init=False)
 
     def __post_init__(self) -> None:
+        """Start a state of this version afresh; note whether the fingerprint matches."""
         if self.data.get("version") != STATE_VERSION:
             self.data.clear()
             self.data["version"] = STATE_VERSION
@@ -63,7 +65,7 @@ class MirrorState:
             return None
         uris = cursor.get("uris")
         known = tuple(str(uri) for uri in uris if uri) if isinstance(uris, list) else ()
-        added_at = _parse_time(cursor.get("added_at"))
+        added_at = parse_time(cursor.get("added_at"))
         if not known and added_at is None:
             return None
         return known, added_at
@@ -97,16 +99,6 @@ def fingerprint(source: str, targets: Sequence[str]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
 async def read_liked(
     ctx: SyncContext, options: MirrorOptions, state: MirrorState
 ) -> tuple[list[PlaylistItem], bool]:
@@ -120,7 +112,7 @@ async def read_liked(
     def stop(item: PlaylistItem) -> bool:
         if item.uri in cursor_uris:
             return True
-        added_at = _parse_time(item.added_at)
+        added_at = parse_time(item.added_at)
         if oldest_new is not None and added_at is not None and added_at < oldest_new:
             return True
         return cutoff is not None and (added_at is None or added_at < cutoff)
@@ -141,14 +133,14 @@ async def read_playlist(
         items = [
             item
             for item in items
-            if (added_at := _parse_time(item.added_at)) is not None and added_at >= cutoff
+            if (added_at := parse_time(item.added_at)) is not None and added_at >= cutoff
         ]
     if options.max_tracks is not None and len(items) > options.max_tracks:
         # the newest by added_at (unknown counts as oldest; ties: later position), playlist order
         order = sorted(
             range(len(items)),
             key=lambda index: (
-                _parse_time(items[index].added_at) is not None,
+                parse_time(items[index].added_at) is not None,
                 _sort_time(items[index]),
                 index,
             ),
@@ -160,7 +152,7 @@ async def read_playlist(
 
 
 def _sort_time(item: PlaylistItem) -> float:
-    added_at = _parse_time(item.added_at)
+    added_at = parse_time(item.added_at)
     return added_at.timestamp() if added_at is not None else 0.0
 
 

@@ -58,12 +58,15 @@ class OptionsSpec:
     """The options of one sync type, in the order a form shows them."""
 
     def __init__(self, *options: Option) -> None:
+        """Initialize the spec with its options, in form order."""
         self._options = {option.key: option for option in options}
 
     def __iter__(self) -> Iterator[Option]:
+        """Iterate over the options in form order."""
         return iter(self._options.values())
 
     def __getitem__(self, key: str) -> Option:
+        """Return the option with this key."""
         return self._options[key]
 
     def default(self, key: str) -> Any:

@@ -5,9 +5,8 @@ Two notations, mixable in one pattern:
   are always English, whatever the host's locale; directives whose output depends on the locale
   (`%c`, `%x`, `%X`) or on the platform are refused. A `-` flag drops zero padding of the numeric
   ones (`%-d` → "5"), as glibc's strftime does, on every platform.
-- The standalone daemon's tokens `${month_abbr}` ("Oct" — title case, not the daemon's "OCT"),
-  `${month_full}` ("October"), `${year_short}` ("25"), `${year_full}` ("2025"), `${weekday}`
-  ("Monday").
+- Tokens: `${month_abbr}` ("Oct", in title case), `${month_full}` ("October"), `${year_short}`
+  ("25"), `${year_full}` ("2025"), `${weekday}` ("Monday").
 
 `%%` renders a literal `%`, `$$` a literal `$`; a `$` not followed by `{` or `$` is literal too.
 The moment given to `render` is already in Home Assistant's time zone: nothing here converts it.
@@ -43,6 +42,7 @@ class PatternError(SpotifreakError, ValueError):
     """An invalid pattern: unknown `${token}`, unsupported `%` directive, dangling `%` or `${`."""
 
     def __init__(self, message: str, *, pattern: str, problem: str) -> None:
+        """Initialize the error with the pattern and its offending piece."""
         super().__init__(message)
         self.pattern = pattern
         self.problem = problem  # the offending piece, e.g. "%Q", "${month}", "%"
@@ -97,7 +97,7 @@ _LOOKS_LIKE_PATTERN = re.compile(r"%[-%A-Za-z]|\$\{")
 
 
 def is_pattern(text: str) -> bool:
-    """Whether a target is meant as a date pattern rather than a literal playlist name."""
+    """Return whether a target is meant as a date pattern, not a literal playlist name."""
     return bool(_LOOKS_LIKE_PATTERN.search(text))
 
 
@@ -176,7 +176,7 @@ def validate(pattern: str) -> None:
 
 
 def render(pattern: str, when: datetime) -> str:
-    """The playlist name for `when` (already in Home Assistant's time zone), trimmed.
+    """Return the playlist name for `when` (already in Home Assistant's time zone), trimmed.
 
     Raises `PatternError` for an invalid pattern, and for one that renders to an empty name.
     """

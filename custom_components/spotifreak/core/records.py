@@ -9,7 +9,7 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class PlaylistRecord:
-    """One playlist as the cache keeps it (the seed's record plus uri and tracks_total)."""
+    """One playlist as the cache keeps it: what resolving and syncing need, nothing more."""
 
     id: str
     uri: str
@@ -59,7 +59,7 @@ class PlaylistRecord:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """The stored, exported and action-response form (built by hand: `asdict` is slow)."""
+        """Return the stored, exported and action-response form (by hand: `asdict` is slow)."""
         return {
             "id": self.id,
             "uri": self.uri,

@@ -13,7 +13,7 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def name_key(name: str) -> str:
-    """The lookup key of a playlist name: Unicode-normalised, case-folded, trimmed, spaces collapsed.
+    """Return the lookup key of a playlist name: normalised, case-folded, spaces collapsed.
 
     NFKC makes "Cre\u0300me" and "Crème" (and full-width letters) the same name; case folding
     handles "Straße" and "STRASSE"; collapsing runs of white space forgives double spaces.
@@ -22,7 +22,7 @@ def name_key(name: str) -> str:
 
 
 def is_playlist_id(text: str) -> bool:
-    """Whether text has the shape of a Spotify id (22 base-62 characters)."""
+    """Return whether text has the shape of a Spotify id (22 base-62 characters)."""
     return bool(_ID.match(text))
 
 
@@ -40,7 +40,7 @@ class PlaylistReference:
 
     @property
     def name_key(self) -> str | None:
-        """The lookup key of the name form, if any."""
+        """Return the lookup key of the name form, if any."""
         return name_key(self.name) if self.name is not None else None
 
 

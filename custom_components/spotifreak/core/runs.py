@@ -26,7 +26,7 @@ FINAL_STATUSES = tuple(status for status in RunStatus if status is not RunStatus
 
 @dataclass(slots=True)
 class RunRecord:
-    """The public run record (`design.md`): returned by actions, stored, and sent in events."""
+    """The public run record: returned by actions, stored, and sent in events."""
 
     run_id: str
     sync_id: str
@@ -46,7 +46,7 @@ class RunRecord:
     targets: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (ISO timestamps, plain strings)."""
+        """Return the JSON-ready form (ISO timestamps, plain strings)."""
         data = asdict(self)
         data["status"] = str(self.status)
         for key in ("started_at", "finished_at"):

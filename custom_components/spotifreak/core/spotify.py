@@ -84,7 +84,7 @@ class PlaylistItem:
 
     @property
     def addable(self) -> bool:
-        """Whether the entry can be added to another playlist by URI."""
+        """Return whether the entry can be added to another playlist by URI."""
         return self.kind in ("track", "episode") and self.uri is not None
 
 
@@ -109,6 +109,7 @@ class CallCounter:
     """Counts requests sent to Spotify, in total and per endpoint; safe across executor threads."""
 
     def __init__(self, parent: CallCounter | None = None) -> None:
+        """Initialize a counter; with a parent, every call is counted there too."""
         self._lock = threading.Lock()
         self._parent = parent
         self.total = 0
@@ -160,7 +161,7 @@ def map_spotify_exception(err: spotipy.SpotifyException, endpoint: str) -> Spoti
 
 
 def build_spotipy(api_url: str, *, timeout: int = REQUEST_TIMEOUT) -> spotipy.Spotify:
-    """A spotipy client whose errors surface: no hidden retries, no sleeping through Retry-After."""
+    """Return a spotipy client whose errors surface: no hidden retries, no Retry-After sleeps."""
     client = spotipy.Spotify(
         auth=None,
         retries=0,
@@ -189,6 +190,7 @@ class SpotifyClient:
         sleep: Callable[[float], None] = time.sleep,
         backoff: Sequence[float] | None = None,
     ) -> None:
+        """Initialize the client for `api_url` (or over a given spotipy client)."""
         self._spotipy = spotipy_client or build_spotipy(api_url)
         self.counter = counter or CallCounter()
         self._sleep = sleep
@@ -196,7 +198,7 @@ class SpotifyClient:
 
     @property
     def api_url(self) -> str:
-        """The base URL requests go to."""
+        """Return the base URL requests go to."""
         return str(self._spotipy.prefix)
 
     def fork(self) -> SpotifyClient:
@@ -245,12 +247,12 @@ class SpotifyClient:
     # -- reads --------------------------------------------------------------------------------
 
     def current_user(self) -> dict[str, Any]:
-        """`GET /me`: the account (id, display_name, ...)."""
+        """Return the account (`GET /me`: id, display_name, ...)."""
         result: dict[str, Any] = self._request("GET me", self._spotipy.me, read=True)
         return result
 
     def playlists_page(self, offset: int = 0, limit: int = PLAYLISTS_PAGE_LIMIT) -> dict[str, Any]:
-        """One page of `GET /me/playlists`."""
+        """Return one page of `GET /me/playlists`."""
         result: dict[str, Any] = self._request(
             "GET me/playlists",
             lambda: self._spotipy.current_user_playlists(limit=limit, offset=offset),
@@ -259,7 +261,7 @@ class SpotifyClient:
         return result
 
     def all_playlists(self) -> list[dict[str, Any] | None]:
-        """Every entry of `GET /me/playlists` with `limit=50`: ⌈P/50⌉ requests (at least one)."""
+        """Return every entry of `GET /me/playlists` (`limit=50`): ⌈P/50⌉ requests, at least one."""
         entries: list[dict[str, Any] | None] = []
         for page in self._pages(
             "GET me/playlists",
@@ -269,7 +271,7 @@ class SpotifyClient:
         return entries
 
     def playlist(self, playlist_id: str, fields: str | None = None) -> dict[str, Any]:
-        """`GET /playlists/{id}` (optionally only `fields`)."""
+        """Return a playlist (`GET /playlists/{id}`, optionally only `fields`)."""
         result: dict[str, Any] = self._request(
             "GET playlists/{id}",
             lambda: self._spotipy.playlist(playlist_id, fields=fields),
@@ -278,7 +280,7 @@ class SpotifyClient:
         return result
 
     def playlist_items(self, playlist_id: str) -> list[PlaylistItem]:
-        """Every entry of a playlist, in order: ⌈N/50⌉ requests."""
+        """Return every entry of a playlist, in order: ⌈N/50⌉ requests."""
         items: list[PlaylistItem] = []
         for page in self._pages(
             "GET playlists/{id}/items",
@@ -290,7 +292,7 @@ class SpotifyClient:
     def saved_tracks(
         self, *, stop: Callable[[PlaylistItem], bool] | None = None, limit: int | None = None
     ) -> list[PlaylistItem]:
-        """Liked songs, newest first, reading pages only until `stop(item)` is true or `limit` reached.
+        """Return the liked songs, newest first, read only until `stop(item)` or `limit`.
 
         The item for which `stop` is true is not included; no further page is requested.
         """
@@ -309,7 +311,7 @@ class SpotifyClient:
         return result
 
     def search_tracks(self, query: str, limit: int = SEARCH_LIMIT_MAX) -> list[dict[str, Any]]:
-        """`GET /search?type=track` (limit at most 10 since 2026)."""
+        """Return the tracks a search finds (`GET /search?type=track`, at most 10 since 2026)."""
         limit = max(1, min(limit, SEARCH_LIMIT_MAX))
         result = self._request(
             "GET search",
@@ -324,7 +326,7 @@ class SpotifyClient:
     # -- writes (never retried) ---------------------------------------------------------------
 
     def create_playlist(self, name: str, *, public: bool, description: str = "") -> dict[str, Any]:
-        """`POST /me/playlists`: the new playlist object."""
+        """Create a playlist (`POST /me/playlists`) and return it."""
         result: dict[str, Any] = self._request(
             "POST me/playlists",
             lambda: self._spotipy.current_user_playlist_create(
@@ -335,7 +337,7 @@ class SpotifyClient:
         return result
 
     def add_items(self, playlist_id: str, uris: Sequence[str]) -> str:
-        """`POST /playlists/{id}/items` with at most 100 URIs; returns the new snapshot id."""
+        """Append at most 100 URIs (`POST /playlists/{id}/items`); return the new snapshot id."""
         _check_chunk(uris)
         result = self._request(
             "POST playlists/{id}/items",
@@ -345,7 +347,7 @@ class SpotifyClient:
         return str((result or {}).get("snapshot_id", ""))
 
     def replace_items(self, playlist_id: str, uris: Sequence[str]) -> str:
-        """`PUT /playlists/{id}/items` with at most 100 URIs; returns the new snapshot id."""
+        """Replace the items by at most 100 URIs (`PUT`); return the new snapshot id."""
         _check_chunk(uris)
         result = self._request(
             "PUT playlists/{id}/items",
@@ -355,7 +357,7 @@ class SpotifyClient:
         return str((result or {}).get("snapshot_id", ""))
 
     def remove_items(self, playlist_id: str, uris: Sequence[str]) -> str:
-        """`DELETE /playlists/{id}/items` (all occurrences) with at most 100 URIs."""
+        """Remove every occurrence of at most 100 URIs (`DELETE`); return the new snapshot id."""
         _check_chunk(uris)
         result = self._request(
             "DELETE playlists/{id}/items",
@@ -383,6 +385,6 @@ def _check_chunk(uris: Sequence[str]) -> None:
 
 
 def chunked(items: Sequence[str], size: int = WRITE_CHUNK) -> Iterator[list[str]]:
-    """Consecutive slices of at most `size` items."""
+    """Return consecutive slices of at most `size` items."""
     for start in range(0, len(items), size):
         yield list(items[start : start + size])

@@ -1,0 +1,264 @@
+"""Writing target playlists: create a missing one, then read and write it under its lock.
+
+`TargetWriter` writes in chunks of 100 and keeps the remembered contents and the cache's record in
+step after every chunk; when a write's outcome is unknown (5xx, dropped connection, cancellation)
+or the playlist is gone (404) it forgets the contents, so the next run reads them. Every write goes
+through one method, the place for what must happen around any write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
+import logging
+
+from .context import SyncContext
+from .errors import SpotifyError, SpotifyNotFoundError, SpotifyUnavailableError
+from .reasons import REASON_CREATE_FAILED
+from .records import PlaylistRecord
+from .references import name_key
+from .spotify import PlaylistItem, SpotifyClient, chunked
+from .target_contents import Contents, RememberedContents, trusted_contents
+from .targets import Target, TargetStatus, record_error, refuse_unwritable
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def create_target(
+    ctx: SyncContext,
+    target: Target,
+    contents: RememberedContents,
+    *,
+    public: bool,
+    description: str = "",
+) -> None:
+    """Create the missing playlist, unless a concurrent run created it meanwhile.
+
+    The new playlist goes into the cache and is remembered as empty, so writing it needs no read.
+    A failure is recorded on the target (`create_failed`, or a stop of the run for 429 and 5xx).
+    """
+    async with ctx.target_lock(f"create:{name_key(target.name)}"):
+        resolution = await ctx.playlists.resolve(target.name)
+        if resolution is not None:
+            target.record = resolution.record
+            return
+        try:
+            created = await ctx.run_spotify(
+                lambda client: client.create_playlist(
+                    target.name, public=public, description=description
+                )
+            )
+        except SpotifyError as err:
+            record_error(target, err, creating=True)
+            return
+        record = PlaylistRecord.from_api(created)
+        if record is None:
+            target.fail(REASON_CREATE_FAILED, "Spotify returned no playlist")
+            return
+        if not record.owner:
+            record = replace(record, owner=ctx.playlists.user_id)
+        ctx.playlists.remember(record)
+        contents.keep(record.id, record.snapshot_id, [])
+        target.record = record
+        target.created = True
+        _LOGGER.debug("Created target playlist %r (%s)", record.name, record.id)
+
+
+@asynccontextmanager
+async def open_target(
+    ctx: SyncContext,
+    target: Target,
+    contents: RememberedContents,
+    *,
+    public: bool,
+    description: str = "",
+    exact: bool = False,
+) -> AsyncIterator[TargetWriter | None]:
+    """Create the target if missing, then hold its lock and give its writer.
+
+    Gives None when there is nothing to write to: the creation failed (recorded on the target),
+    or the playlist is someone else's. Runs touching the same playlist never interleave: one
+    waits for the lock and then sees what the other wrote.
+    """
+    if target.record is None:
+        await create_target(ctx, target, contents, public=public, description=description)
+    if (
+        target.record is None
+        or target.status is not TargetStatus.NOT_ATTEMPTED
+        or refuse_unwritable(ctx, target)
+    ):
+        yield None
+        return
+    async with ctx.target_lock(target.record.id):
+        yield TargetWriter(ctx, target, contents, exact=exact)
+
+
+def _adder(playlist_id: str, uris: list[str]) -> Callable[[SpotifyClient], str]:
+    return lambda client: client.add_items(playlist_id, uris)
+
+
+def _replacer(playlist_id: str, uris: list[str]) -> Callable[[SpotifyClient], str]:
+    return lambda client: client.replace_items(playlist_id, uris)
+
+
+def _remover(playlist_id: str, uris: list[str]) -> Callable[[SpotifyClient], str]:
+    return lambda client: client.remove_items(playlist_id, uris)
+
+
+class TargetWriter:
+    """Reads and writes one target playlist; use it under the target's lock.
+
+    `exact` says how contents are seen: the playlist's entries in order (an unavailable entry as
+    None, so they are never remembered), or else the set of URIs present (what deduplication
+    needs, remembered even when some entries are unavailable). Every write goes through `_write`,
+    the one place that knows what an unknown outcome means. Spotify errors are raised as they
+    are: `target_errors` turns them into the target's outcome.
+    """
+
+    def __init__(
+        self,
+        ctx: SyncContext,
+        target: Target,
+        contents: RememberedContents,
+        *,
+        exact: bool = False,
+    ) -> None:
+        """Initialize the writer of a found or created target."""
+        assert target.record is not None, "a target is found or created before it is written"
+        self._ctx = ctx
+        self._target = target
+        self._memory = contents
+        self._exact = exact
+        self._id = target.record.id
+        self._known: Contents | None = None
+
+    def trusted(self) -> Contents | None:
+        """Return the remembered contents if the cache still reports their snapshot."""
+        known = trusted_contents(self._ctx, self._memory, self._id)
+        return list(known) if known is not None else None
+
+    async def contents(self) -> Contents:
+        """Return what the target holds: the remembered contents while trusted, else read them.
+
+        What was read is remembered with the cache's snapshot (taken before reading: at worst
+        that costs one more read later).
+        """
+        known = self.trusted()
+        if known is None:
+            cached = self._ctx.playlists.cached(self._id)
+            try:
+                items = await self._ctx.run_spotify(lambda client: client.playlist_items(self._id))
+            except SpotifyNotFoundError:
+                self._memory.forget(self._id)
+                raise
+            known = self._view(items)
+            self._memory.keep(self._id, cached.snapshot_id if cached is not None else "", known)
+        self._known = known
+        return list(known)
+
+    async def add(self, uris: Sequence[str]) -> None:
+        """Append `uris` at the end, in chunks of 100; the target succeeds once all are in."""
+        known = self._known if self._known is not None else self.trusted()
+        if known is None:
+            self._memory.forget(self._id)
+        for chunk in chunked(uris):
+            snapshot = await self._write(_adder(self._id, chunk))
+            self._target.added += len(chunk)
+            if known is not None:
+                known = self._merged(known, chunk)
+                self._memory.keep(self._id, snapshot, known)
+            self._wrote(snapshot, self._size(known, len(chunk)))
+        self._known = known
+        self._target.status = TargetStatus.SUCCESS
+
+    async def replace(self, uris: Sequence[str]) -> None:
+        """Make the playlist hold exactly `uris` (at least one), in order: PUT 100, POST the rest.
+
+        `added` and `removed` count the URIs that came and went; they are set once the PUT went
+        through, since that alone removed every track that had to go.
+        """
+        current = self._known if self._known is not None else await self.contents()
+        present = {uri for uri in current if uri is not None}
+        wanted = set(uris)
+        added = sum(1 for uri in uris if uri not in present)
+        removed = sum(1 for uri in current if uri not in wanted)
+        written: Contents = []
+        count = 0
+        for index, chunk in enumerate(chunked(uris)):
+            job = _replacer if index == 0 else _adder
+            snapshot = await self._write(job(self._id, chunk))
+            written, count = self._merged(written, chunk), count + len(chunk)
+            if index == 0:
+                self._target.added, self._target.removed = added, removed
+            self._memory.keep(self._id, snapshot, written)
+            self._wrote(snapshot, count)
+        self._known = written
+        self._target.status = TargetStatus.SUCCESS
+
+    async def remove(self, uris: Sequence[str]) -> None:
+        """Remove every occurrence of `uris`, in chunks of 100 (Spotify's DELETE has no positions).
+
+        `removed` counts the entries that went when the contents are known, else the URIs asked.
+        """
+        known = self._known if self._known is not None else self.trusted()
+        if known is None:
+            self._memory.forget(self._id)
+        for chunk in chunked(list(dict.fromkeys(uris))):
+            snapshot = await self._write(_remover(self._id, chunk))
+            gone = len(chunk)
+            if known is not None:
+                asked = set(chunk)
+                kept = [uri for uri in known if uri not in asked]
+                gone, known = len(known) - len(kept), kept
+                self._memory.keep(self._id, snapshot, known)
+            self._target.removed += gone
+            self._wrote(snapshot, self._size(known, -gone))
+        self._known = known
+        self._target.status = TargetStatus.SUCCESS
+
+    async def _write(self, job: Callable[[SpotifyClient], str]) -> str:
+        """Run one write and return the new snapshot id.
+
+        A refused write (429, 403, 400, 401) changed nothing. After a 404 the playlist is gone;
+        a 5xx, a dropped connection or a cancellation may have been applied: the remembered
+        contents are forgotten then, so the next run reads the playlist.
+        """
+        try:
+            return await self._ctx.run_spotify(job)
+        except (SpotifyNotFoundError, SpotifyUnavailableError):
+            self._memory.forget(self._id)
+            raise
+        except SpotifyError:
+            raise
+        except BaseException:
+            self._memory.forget(self._id)
+            raise
+
+    def _view(self, items: Sequence[PlaylistItem]) -> Contents:
+        if self._exact:
+            return [item.uri if item.kind != "unavailable" else None for item in items]
+        return list(dict.fromkeys(item.uri for item in items if item.uri))
+
+    def _merged(self, known: Contents, chunk: list[str]) -> Contents:
+        return [*known, *chunk] if self._exact else list(dict.fromkeys([*known, *chunk]))
+
+    def _record(self) -> PlaylistRecord:
+        record = self._ctx.playlists.cached(self._id) or self._target.record
+        assert record is not None
+        return record
+
+    def _size(self, known: Contents | None, change: int) -> int:
+        """Return the playlist's entry count after a write that changed it by `change`."""
+        if self._exact and known is not None:
+            return len(known)
+        return self._record().tracks_total + change
+
+    def _wrote(self, snapshot: str, size: int) -> None:
+        """Tell the cache the playlist's snapshot and size after a write."""
+        base = self._record()
+        self._target.record = replace(
+            base, snapshot_id=snapshot or base.snapshot_id, tracks_total=max(0, size)
+        )
+        if snapshot:
+            self._ctx.playlists.remember(self._target.record)
