@@ -17,6 +17,7 @@ from custom_components.spotifreak.core.cache import PlaylistCache
 from custom_components.spotifreak.core.context import SyncContext
 from custom_components.spotifreak.core.directory import PlaylistDirectory, Resolution
 from custom_components.spotifreak.core.engine import RunHistory, execute_run
+from custom_components.spotifreak.core.history import HistoryKeeper
 from custom_components.spotifreak.core.mirror import run_mirror
 from custom_components.spotifreak.core.mirror_options import SYNC_TYPE, MirrorOptions
 from custom_components.spotifreak.core.records import PlaylistRecord
@@ -58,6 +59,7 @@ class Account:
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(TZ))
         self.directory = PlaylistDirectory(self.user_id, Runner(self.client), clock=self.now)
         self.history = RunHistory()
+        self.playlist_history = HistoryKeeper()  # the account's, shared by every run
 
     # -- the playlist cache -------------------------------------------------------------------
 
@@ -80,7 +82,7 @@ class Account:
 
     # -- runs ---------------------------------------------------------------------------------
 
-    def context(self, state: dict[str, Any] | None = None) -> SyncContext:
+    def context(self, state: dict[str, Any] | None = None, *, dry_run: bool = False) -> SyncContext:
         """A fresh context for one run; `state` is the sync's persisted state (shared dict)."""
         fork = self.client.fork()
         return SyncContext(
@@ -90,6 +92,8 @@ class Account:
             calls=lambda: fork.counter.total,
             target_lock=self.lock,
             state=state if state is not None else {},
+            playlist_history=self.playlist_history,
+            dry_run=dry_run,
         )
 
     async def mirror(

@@ -212,6 +212,9 @@ async def test_happy_path_creates_and_fills_in_rank_order(sync: Sync, world: Wor
             "created": True,
             "reason": None,
             "error": None,
+            "added_uris": world.matched,
+            "removed_uris": [],
+            "snapshot_version": None,  # a new playlist: nothing to keep
         }
     ]
     assert sync.emu.count("POST", "/v1/me/playlists") == 1
@@ -256,7 +259,7 @@ async def test_replace_rewrites_a_changed_playlist_exactly(sync: Sync, world: Wo
     existing = sync.emu.library.create_playlist(
         "Weekly Top", items=[world.other.uri, world.royksopp.uri, world.other.uri]
     )
-    record = await sync.run()
+    record = await sync.run(allow_replace=True)
     assert record.status is RunStatus.SUCCESS
     assert sync.uris() == world.matched
     assert record.added == 3
@@ -268,7 +271,7 @@ async def test_replace_rewrites_a_changed_playlist_exactly(sync: Sync, world: Wo
     sync.emu.library.add_items(existing.id, [world.other.uri])
     await sync.account.refresh()
     sync.emu.reset_log()
-    record = await sync.run()
+    record = await sync.run(allow_replace=True)
     assert record.status is RunStatus.SUCCESS
     assert sync.uris() == world.matched
     assert record.removed == 1
@@ -292,20 +295,22 @@ async def test_replace_follows_a_new_rank_order(sync: Sync, world: World) -> Non
         world.sigur_ros.uri,
     ]
     assert sync.emu.count("PUT", ITEMS) == 1
-    assert sync.emu.count("GET", ITEMS) == 0
+    # the contents were remembered, but the version kept before the reorder needs the entries
+    assert sync.emu.count("GET", ITEMS) == 1
+    assert record.targets[0]["snapshot_version"] is not None
 
 
 async def test_replace_100_tracks_over_a_longer_playlist(sync: Sync, world: World) -> None:
     """limit=100 (the maximum): one PUT replaces a 130-track playlist."""
     sync.emu.library.create_playlist("Monthly", items=[t.uri for t in reversed(world.numbered)])
-    record = await sync.run("Monthly", period="1month", limit=100)
+    record = await sync.run("Monthly", period="1month", limit=100, allow_replace=True)
     assert record.status is RunStatus.SUCCESS
     assert sync.uris("Monthly") == [t.uri for t in world.numbered[:100]]
     assert record.removed == 30
     assert sync.emu.count("PUT", ITEMS) == 1
     assert sync.emu.count("POST", ITEMS) == 0
     sync.emu.reset_log()
-    again = await sync.run("Monthly", period="1month", limit=100)
+    again = await sync.run("Monthly", period="1month", limit=100, allow_replace=True)
     assert again.status is RunStatus.UNCHANGED
     assert sync.emu.spotify_calls == 0
 
@@ -387,7 +392,7 @@ async def test_append_after_someone_removed_a_track(sync: Sync, world: World) ->
 
 async def test_nothing_matched_writes_nothing(sync: Sync, world: World) -> None:
     existing = sync.emu.library.create_playlist("Weekly Top", items=[world.other.uri])
-    record = await sync.run(period="overall")
+    record = await sync.run(period="overall", allow_replace=True)
     assert record.status is RunStatus.NOOP
     assert record.reason == "nothing_matched"
     assert record.unmatched == [
@@ -400,7 +405,7 @@ async def test_nothing_matched_writes_nothing(sync: Sync, world: World) -> None:
 
 async def test_an_empty_period_never_empties_the_playlist(sync: Sync, world: World) -> None:
     existing = sync.emu.library.create_playlist("Weekly Top", items=[world.other.uri])
-    record = await sync.run(period="3month")
+    record = await sync.run(period="3month", allow_replace=True)
     assert record.status is RunStatus.NOOP
     assert record.reason == "no_top_tracks"
     assert sync.writes() == 0
@@ -612,7 +617,7 @@ async def test_a_date_pattern_names_the_playlist(sync: Sync, world: World) -> No
 
 async def test_a_uri_target(sync: Sync, world: World) -> None:
     playlist = sync.emu.library.create_playlist("By URI", items=[world.other.uri])
-    record = await sync.run(f"spotify:playlist:{playlist.id}")
+    record = await sync.run(f"spotify:playlist:{playlist.id}", allow_replace=True)
     assert record.status is RunStatus.SUCCESS
     assert sync.uris("By URI") == world.matched
 
@@ -642,12 +647,12 @@ async def test_a_rate_limit_while_searching_keeps_what_was_learnt(sync: Sync) ->
 async def test_a_rate_limit_while_writing(sync: Sync, world: World) -> None:
     sync.emu.library.create_playlist("Weekly Top", items=[world.other.uri])
     sync.emu.inject(Fault(method="PUT", path=ITEMS_FAULT, status=429, retry_after=30))
-    record = await sync.run()
+    record = await sync.run(allow_replace=True)
     assert record.status is RunStatus.RATE_LIMITED
     assert record.retry_after == 30
     assert record.targets[0]["status"] == "rate_limited"
     assert sync.uris() == [world.other.uri]
-    record = await sync.run()
+    record = await sync.run(allow_replace=True)
     assert record.status is RunStatus.SUCCESS
     assert sync.uris() == world.matched
 
@@ -661,7 +666,7 @@ async def test_a_playlist_that_cannot_be_read(
     playlist = sync.emu.library.create_playlist("Weekly Top", items=[world.other.uri])
     await sync.account.refresh()
     sync.emu.inject(Fault(method="GET", path=f"/v1/playlists/{playlist.id}/items", status=status))
-    record = await sync.run()
+    record = await sync.run(allow_replace=True)
     assert record.status is RunStatus.FAILED
     assert record.reason == reason
     assert record.targets[0]["status"] == "failed"

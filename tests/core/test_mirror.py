@@ -281,6 +281,7 @@ async def test_dedupe_against_actual_contents(account: Account) -> None:
             "created": False,
             "reason": None,
             "error": None,
+            "added_uris": [],
         }
     ]
 

@@ -92,6 +92,7 @@ def test_as_dict_reports_removed_only_for_syncs_that_remove() -> None:
         "created": False,
         "reason": None,
         "error": None,
+        "added_uris": [],
     }
     target.reports_removed = True
     assert list(target.as_dict()) == [
@@ -103,6 +104,9 @@ def test_as_dict_reports_removed_only_for_syncs_that_remove() -> None:
         "created",
         "reason",
         "error",
+        "added_uris",
+        "removed_uris",
+        "snapshot_version",
     ]
 
 
@@ -267,7 +271,9 @@ async def test_remove_with_unknown_contents(account: Account) -> None:
     assert account.uris(playlist.id) == [b]
     assert target.removed == 1  # the URIs asked for: the occurrences were never read
     assert "target" not in state
-    assert account.emu.count("GET", "/v1/playlists/{playlist_id}/items") == 0
+    # a removal keeps a version first: the playlist's entries are read for it, once
+    assert account.emu.count("GET", "/v1/playlists/{playlist_id}/items") == 1
+    assert target.snapshot_version is not None
 
 
 @pytest.mark.parametrize(("status", "forgotten"), [(503, True), (429, False), (400, False)])

@@ -2,25 +2,30 @@
 
 Every run gets a context of its own: a client fork that counts the run's calls, the account's
 playlist directory, the clock, a copy of the sync's state (kept when the run ends, however it
-ends), and the locks shared by every run of the account, one per target playlist. The Home
-Assistant glue (`syncs.py`) persists what this keeps and tells Home Assistant about each run; the
-benchmark drives it as it is.
+ends — except after a dry run, whose copy is thrown away), the account's playlist history, and
+the locks shared by every run of the account, one per target playlist. A restore runs here too
+(`core/restore.py`), as do the playlist history's other actions. The Home Assistant glue
+(`syncs.py`) persists what this keeps and tells Home Assistant about each run; the benchmark
+drives it as it is.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from . import lastfm_options, lastfm_sync, mirror, mirror_options
+from . import lastfm_options, lastfm_sync, mirror, mirror_options, restore
 from .context import LastfmContext, SyncContext
 from .directory import PlaylistDirectory
 from .engine import RunHistory, SyncAlgorithm, execute_run
+from .history import HistoryKeeper, PlaylistVersion
 from .lastfm import LastfmClient
 from .match_cache import MatchCache
+from .records import PlaylistRecord
 from .runs import RunRecord
 from .spotify import SpotifyClient, SpotifyRunner
 
@@ -38,6 +43,7 @@ SYNC_KINDS: Final[dict[str, SyncKind]] = {
     lastfm_options.SYNC_TYPE: SyncKind(
         lastfm_sync.run_lastfm_top_tracks, lastfm_options.LastfmOptions.from_dict
     ),
+    restore.SYNC_TYPE: SyncKind(restore.run_restore, restore.RestoreOptions.from_dict),
 }
 
 
@@ -54,9 +60,11 @@ class AccountSyncs:
         lastfm_client: LastfmClient | None = None,
         lastfm_username: str | None = None,
         match_cache: MatchCache | None = None,
+        playlist_history: HistoryKeeper | None = None,
     ) -> None:
         """Initialize the syncs of the account `client` belongs to."""
         self.directory = directory
+        self.playlist_history = playlist_history or HistoryKeeper()
         self.history = RunHistory()
         self.states: dict[str, dict[str, Any]] = {}
         self.match_cache = match_cache or MatchCache()
@@ -71,17 +79,20 @@ class AccountSyncs:
         """Return the lock of a target playlist: runs touching it never interleave."""
         return self._locks.setdefault(playlist_id, asyncio.Lock())
 
-    def context(self, sync_id: str) -> SyncContext:
-        """Return a fresh context for one run of a sync."""
+    def context(self, sync_id: str, *, dry_run: bool = False) -> SyncContext:
+        """Return a fresh context for one run of a sync (a dry run's state is a deep copy)."""
         fork = self._client.fork()
+        state = self.states.get(sync_id, {})
         return SyncContext(
             run_spotify=self._bind(fork),
             playlists=self.directory,
             now=self._now,
             calls=lambda: fork.counter.total,
             target_lock=self.lock_for,
-            state=dict(self.states.get(sync_id, {})),
+            state=copy.deepcopy(state) if dry_run else dict(state),
             lastfm=LastfmContext(self.lastfm_client, self.lastfm_username, self.match_cache),
+            playlist_history=self.playlist_history,
+            dry_run=dry_run,
         )
 
     async def run(
@@ -91,17 +102,20 @@ class AccountSyncs:
         sync_id: str,
         *,
         on_finished: Callable[[RunRecord], None] | None = None,
+        dry_run: bool = False,
     ) -> RunRecord:
         """Run a sync once (`core/engine.py`) and return its finished record.
 
-        The sync's state is kept when the run ends, before `on_finished` is called. Raises only
+        The sync's state is kept when the run ends, before `on_finished` is called; a dry run
+        keeps nothing (its record is not added to the history either). Raises only
         `SyncInputError` and `asyncio.CancelledError`, as the engine does.
         """
         kind = SYNC_KINDS[sync_type]
-        ctx = self.context(sync_id)
+        ctx = self.context(sync_id, dry_run=dry_run)
 
         def finished(record: RunRecord) -> None:
-            self.states[sync_id] = ctx.state
+            if not dry_run:
+                self.states[sync_id] = ctx.state
             if on_finished is not None:
                 on_finished(record)
 
@@ -113,4 +127,20 @@ class AccountSyncs:
             sync_type=sync_type,
             history=self.history,
             on_finished=finished,
+        )
+
+    async def snapshot(self, reference: str) -> PlaylistVersion:
+        """Keep a version of a playlist now (`spotifreak.snapshot_playlist`): ⌈N/50⌉ requests."""
+        return await restore.snapshot_playlist(
+            self.directory,
+            self._bind(self._client),
+            self.playlist_history,
+            reference,
+            self._now(),
+        )
+
+    async def versions(self, reference: str) -> tuple[PlaylistRecord, list[dict[str, Any]]]:
+        """Return a playlist's versions compared with it now (one read of it, if any)."""
+        return await restore.list_versions(
+            self.directory, self._bind(self._client), self.playlist_history, reference
         )

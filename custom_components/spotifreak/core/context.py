@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from .directory import PlaylistDirectory
+from .history import HistoryKeeper
 from .lastfm import LastfmClient
 from .match_cache import MatchCache
 from .spotify import SpotifyRunner
@@ -43,3 +44,10 @@ class SyncContext:
     target_lock: Callable[[str], asyncio.Lock]  # one lock per playlist id, shared by all runs
     state: dict[str, Any] = field(default_factory=dict)  # this sync's persisted state
     lastfm: LastfmContext = field(default_factory=LastfmContext)
+    # The account's playlist history: versions taken before destructive writes, and the
+    # playlists Spotifreak created. Without one given, a history in memory for this run alone.
+    playlist_history: HistoryKeeper = field(default_factory=HistoryKeeper)
+    # A dry run reads what it needs and writes nothing: no playlist created, no version taken.
+    dry_run: bool = False
+    run_id: str | None = None  # set by the engine when the run starts
+    sync_id: str | None = None  # set by the engine when the run starts

@@ -22,6 +22,7 @@ import uuid
 
 from .context import SyncContext
 from .errors import (
+    HistorySaveError,
     LastfmAuthError,
     LastfmError,
     LastfmUserNotFoundError,
@@ -40,13 +41,14 @@ from .reasons import (
     REASON_LASTFM_UNAVAILABLE,
     REASON_LASTFM_USER_NOT_FOUND,
     REASON_RATE_LIMITED,
+    REASON_SNAPSHOT_FAILED,
     REASON_SPOTIFY_AUTH,
     REASON_SPOTIFY_ERROR,
     REASON_SPOTIFY_FORBIDDEN,
     REASON_SPOTIFY_NOT_FOUND,
     REASON_SPOTIFY_UNAVAILABLE,
 )
-from .runs import RunRecord, RunStatus
+from .runs import WOULD_WRITE_STATUSES, RunRecord, RunStatus
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -117,6 +119,8 @@ def apply_error(record: RunRecord, err: BaseException) -> None:
         fail(record, REASON_LASTFM_UNAVAILABLE, str(err))
     elif isinstance(err, SyncInputError):
         fail(record, err.key, str(err))
+    elif isinstance(err, HistorySaveError):
+        fail(record, REASON_SNAPSHOT_FAILED, str(err))
     elif isinstance(err, asyncio.CancelledError):
         fail(record, REASON_INTERRUPTED, "The run was interrupted (Home Assistant stopped?)")
     else:
@@ -138,15 +142,19 @@ async def execute_run[OptionsT](
 
     The finished record is added to `history` (when given) and handed to `on_finished` in every
     case, also when the run is cancelled or its input is refused — `on_finished` is where the
-    glue persists the sync's state and fires `spotifreak_sync_finished`.
+    glue persists the sync's state and fires `spotifreak_sync_finished`. A dry run
+    (`ctx.dry_run`) that could have written ends `dry_run` and is not added to `history`.
     Raises only `SyncInputError` and `asyncio.CancelledError` (see the module docstring).
     """
     record = new_record(ctx, sync_id=sync_id, sync_type=sync_type, run_id=run_id)
+    ctx.run_id, ctx.sync_id = record.run_id, sync_id
     started = time.monotonic()
     try:
         await algorithm(ctx, options, record)
         if record.status is RunStatus.RUNNING:
             fail(record, REASON_INTERNAL_ERROR, "the sync ended without a result")
+        elif ctx.dry_run and record.status in WOULD_WRITE_STATUSES:
+            record.status = RunStatus.DRY_RUN
     except (SyncInputError, asyncio.CancelledError) as err:
         apply_error(record, err)
         raise
@@ -158,7 +166,7 @@ async def execute_run[OptionsT](
         _LOGGER.exception("Sync %s (%s) failed unexpectedly", sync_id, sync_type)
     finally:
         _finish(ctx, record, started)
-        if history is not None:
+        if history is not None and not ctx.dry_run:
             history.add(record)
         if on_finished is not None:
             try:

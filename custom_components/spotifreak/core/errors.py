@@ -69,3 +69,7 @@ class LastfmAuthError(LastfmError):
 
 class LastfmUnavailableError(LastfmError):
     """Errors 8, 11, 16, 29 or 5xx/network, after the bounded retries."""
+
+
+class HistorySaveError(SpotifreakError):
+    """A playlist's version could not be saved before a write that needed it: nothing was written."""

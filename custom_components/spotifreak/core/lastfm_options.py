@@ -24,6 +24,10 @@ LASTFM_OPTIONS: Final = OptionsSpec(
     Option("mode", OptionType.CHOICE, default=MODE_REPLACE, choices=MODES),
     Option("create_missing", OptionType.BOOLEAN, default=True),
     Option("public", OptionType.BOOLEAN, default=False),
+    # Replace only a playlist Spotifreak created, unless the user named this one and allowed it.
+    Option("allow_replace", OptionType.BOOLEAN, default=False),
+    # Never replace a playlist holding local files (no write can put them back) unless allowed.
+    Option("allow_local_loss", OptionType.BOOLEAN, default=False),
 )
 
 
@@ -40,6 +44,8 @@ class LastfmOptions(SyncOptions):
     mode: str = LASTFM_OPTIONS.default("mode")
     create_missing: bool = LASTFM_OPTIONS.default("create_missing")
     public: bool = LASTFM_OPTIONS.default("public")
+    allow_replace: bool = LASTFM_OPTIONS.default("allow_replace")
+    allow_local_loss: bool = LASTFM_OPTIONS.default("allow_local_loss")
 
     def check(self) -> None:
         """Raise `SyncInputError` for options no run can use (no call needed)."""

@@ -21,6 +21,13 @@ Order of work, so that bad input never writes anything: the options are checked,
 resolved (a URI that is not found, or a name with `create_missing` off → `unknown_target`),
 Last.fm asked (an unknown user → `lastfm_user_not_found`), the tracks matched, and only then is
 the playlist created if missing and written — under the target's lock.
+
+Replacing is destructive, so `replace` is guarded: it replaces only a playlist Spotifreak created
+(the playlist history knows which) or one the options allow (`allow_replace`) —
+`replace_not_allowed` otherwise, before Last.fm is asked; and never a playlist holding local
+files, which no write can put back, unless `allow_local_loss` — `replace_loses_local_files`,
+once its contents are known, before anything is written. What a replace removes is kept as a
+version in the playlist history first (`target_writer.py`).
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from typing import Final
 from .context import SyncContext
 from .engine import SyncInputError, apply_error
 from .errors import LastfmUserNotFoundError
+from .history import holds_local_files
 from .lastfm import LastfmClient, LastfmTopTrack
 from .lastfm_options import MODE_REPLACE, LastfmOptions
 from .match_cache import MatchCache
@@ -89,6 +97,7 @@ async def run_lastfm_top_tracks(
     if refuse_unwritable(ctx, target):
         _conclude(record, target, options)
         return
+    _check_replace_allowed(ctx, options, target)
     try:
         top = await client.top_tracks(username, options.period, options.limit)
     except LastfmUserNotFoundError:
@@ -121,6 +130,23 @@ def _lastfm(
             "Last.fm is not configured: set the API key and user name in the options",
         )
     return client, username, ctx.lastfm.match_cache
+
+
+def _check_replace_allowed(ctx: SyncContext, options: LastfmOptions, target: Target) -> None:
+    """Refuse to replace an existing playlist Spotifreak did not create, unless it is allowed."""
+    record = target.record
+    if (
+        options.mode != MODE_REPLACE
+        or record is None
+        or options.allow_replace
+        or ctx.playlist_history.is_created(record.id)
+    ):
+        return
+    raise SyncInputError(
+        "replace_not_allowed",
+        f"{record.name!r} was not created by Spotifreak: replacing it needs allow_replace",
+        {"playlist": record.name},
+    )
 
 
 def _record_matches(
@@ -205,6 +231,12 @@ async def _write(
             return
         current = await writer.contents()
         if options.mode == MODE_REPLACE:
+            if holds_local_files(current) and not options.allow_local_loss:
+                raise SyncInputError(
+                    "replace_loses_local_files",
+                    f"{target.name!r} holds local files, which a replace would lose",
+                    {"playlist": target.name},
+                )
             await _replace(writer, target, current, wanted)
         else:
             await _append(writer, target, current, wanted, record)

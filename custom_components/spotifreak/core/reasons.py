@@ -26,6 +26,7 @@ REASON_TARGET_FORBIDDEN: Final = "target_forbidden"
 REASON_TARGET_REJECTED: Final = "target_rejected"
 REASON_CREATE_FAILED: Final = "create_failed"
 REASON_ALREADY_PRESENT: Final = "already_present"
+REASON_SNAPSHOT_FAILED: Final = "snapshot_failed"  # the version before a write was not saved
 
 # The mirror.
 REASON_UP_TO_DATE: Final = "up_to_date"
@@ -38,3 +39,6 @@ REASON_SOURCE_FORBIDDEN: Final = "source_forbidden"
 REASON_UNCHANGED: Final = "unchanged"
 REASON_NO_TOP_TRACKS: Final = "no_top_tracks"
 REASON_NOTHING_MATCHED: Final = "nothing_matched"
+
+# The playlist history.
+REASON_UNRESTORABLE: Final = "unrestorable"  # local files (or unavailable entries) not put back

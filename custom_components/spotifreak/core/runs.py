@@ -18,10 +18,22 @@ class RunStatus(StrEnum):
     PARTIAL = "partial"  # some targets were written, others failed
     RATE_LIMITED = "rate_limited"  # Spotify answered 429; `retry_after` says when to try again
     FAILED = "failed"  # nothing usable happened; `reason` and `error` say why
+    DRY_RUN = "dry_run"  # nothing was written: the record says what a run would write
     RUNNING = "running"  # only while a run is in progress; never persisted as a final state
 
 
-FINAL_STATUSES = tuple(status for status in RunStatus if status is not RunStatus.RUNNING)
+# What a stored run can end with: a dry run is returned and announced, but never stored.
+FINAL_STATUSES = tuple(
+    status for status in RunStatus if status not in (RunStatus.RUNNING, RunStatus.DRY_RUN)
+)
+# What a dry run that could have written reports instead.
+WOULD_WRITE_STATUSES = (
+    RunStatus.SUCCESS,
+    RunStatus.NOOP,
+    RunStatus.UP_TO_DATE,
+    RunStatus.UNCHANGED,
+    RunStatus.PARTIAL,
+)
 
 
 @dataclass(slots=True)

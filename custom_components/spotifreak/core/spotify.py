@@ -76,16 +76,39 @@ if _SPOTIPY_FILTER not in logging.getLogger("spotipy.client").filters:
 
 @dataclass(frozen=True, slots=True)
 class PlaylistItem:
-    """One entry of a playlist, reduced to what syncs need."""
+    """One entry of a playlist, reduced to what syncs and snapshots need.
+
+    `name` and `artist` are for display only (a snapshot lists what a playlist held): a track's
+    title and artists, an episode's title and show.
+    """
 
     uri: str | None
     kind: str  # "track", "episode", "local" or "unavailable"
     added_at: str | None = None
+    name: str | None = None
+    artist: str | None = None
 
     @property
     def addable(self) -> bool:
         """Return whether the entry can be added to another playlist by URI."""
         return self.kind in ("track", "episode") and self.uri is not None
+
+
+def _names(obj: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """Return the display title and artist (artists joined, or an episode's show) of an item."""
+    name = obj.get("name") if isinstance(obj.get("name"), str) else None
+    artists = obj.get("artists")
+    if isinstance(artists, list):
+        joined = ", ".join(
+            str(artist["name"])
+            for artist in artists
+            if isinstance(artist, Mapping) and artist.get("name")
+        )
+        return name, joined or None
+    show = obj.get("show")
+    if isinstance(show, Mapping) and show.get("name"):
+        return name, str(show["name"])
+    return name, None
 
 
 def item_from_entry(entry: Mapping[str, Any] | None) -> PlaylistItem:
@@ -97,12 +120,14 @@ def item_from_entry(entry: Mapping[str, Any] | None) -> PlaylistItem:
     if not obj:
         return PlaylistItem(uri=None, kind="unavailable", added_at=added_at)
     uri = obj.get("uri")
+    name, artist = _names(obj)
     if entry.get("is_local") or obj.get("is_local") or (uri or "").startswith("spotify:local:"):
-        return PlaylistItem(uri=uri, kind="local", added_at=added_at)
-    kind = obj.get("type") or "track"
-    if kind not in ("track", "episode") or not uri or obj.get("is_playable") is False:
-        return PlaylistItem(uri=uri, kind="unavailable", added_at=added_at)
-    return PlaylistItem(uri=uri, kind=kind, added_at=added_at)
+        kind = "local"
+    else:
+        kind = obj.get("type") or "track"
+        if kind not in ("track", "episode") or not uri or obj.get("is_playable") is False:
+            kind = "unavailable"
+    return PlaylistItem(uri=uri, kind=kind, added_at=added_at, name=name, artist=artist)
 
 
 class CallCounter:
@@ -347,8 +372,8 @@ class SpotifyClient:
         return str((result or {}).get("snapshot_id", ""))
 
     def replace_items(self, playlist_id: str, uris: Sequence[str]) -> str:
-        """Replace the items by at most 100 URIs (`PUT`); return the new snapshot id."""
-        _check_chunk(uris)
+        """Replace the items by at most 100 URIs (`PUT`; none empties it); return the snapshot id."""
+        _check_chunk(uris, empty=True)
         result = self._request(
             "PUT playlists/{id}/items",
             lambda: self._spotipy.playlist_replace_items(playlist_id, list(uris)),
@@ -379,8 +404,8 @@ class SpotifyRunner(Protocol):
         ...
 
 
-def _check_chunk(uris: Sequence[str]) -> None:
-    if not 0 < len(uris) <= WRITE_CHUNK:
+def _check_chunk(uris: Sequence[str], *, empty: bool = False) -> None:
+    if not (0 if empty else 1) <= len(uris) <= WRITE_CHUNK:
         raise ValueError(f"between 1 and {WRITE_CHUNK} URIs per request, got {len(uris)}")
 
 

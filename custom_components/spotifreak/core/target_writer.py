@@ -3,7 +3,13 @@
 `TargetWriter` writes in chunks of 100 and keeps the remembered contents and the cache's record in
 step after every chunk; when a write's outcome is unknown (5xx, dropped connection, cancellation)
 or the playlist is gone (404) it forgets the contents, so the next run reads them. Every write goes
-through one method, the place for what must happen around any write.
+through one method, `_write`, the place for what must happen around any write:
+- a dry run (`ctx.dry_run`) sends nothing there, while the writer's methods count and list what
+  they would have written (a missing playlist is not created: the target says `would_create`);
+- before the first write that removes or reorders tracks (`replace`, `remove`) the playlist's
+  entries are saved in the playlist history (`core/history.py`), and the write is sent only once
+  that version is saved. The entries this writer read are used for it; only when the run has not
+  read the playlist (its contents were remembered) does the version cost a read.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import logging
 
 from .context import SyncContext
 from .errors import SpotifyError, SpotifyNotFoundError, SpotifyUnavailableError
+from .history import REASON_BEFORE_REMOVE, REASON_BEFORE_REPLACE
 from .reasons import REASON_CREATE_FAILED
 from .records import PlaylistRecord
 from .references import name_key
@@ -59,6 +66,7 @@ async def create_target(
         if not record.owner:
             record = replace(record, owner=ctx.playlists.user_id)
         ctx.playlists.remember(record)
+        ctx.playlist_history.mark_created(record.id)
         contents.keep(record.id, record.snapshot_id, [])
         target.record = record
         target.created = True
@@ -79,8 +87,14 @@ async def open_target(
 
     Gives None when there is nothing to write to: the creation failed (recorded on the target),
     or the playlist is someone else's. Runs touching the same playlist never interleave: one
-    waits for the lock and then sees what the other wrote.
+    waits for the lock and then sees what the other wrote. A dry run creates nothing: a missing
+    target's writer starts from an empty playlist.
     """
+    target.dry_run = ctx.dry_run
+    if target.record is None and ctx.dry_run:
+        target.would_create = True
+        yield TargetWriter(ctx, target, contents, exact=exact)
+        return
     if target.record is None:
         await create_target(ctx, target, contents, public=public, description=description)
     if (
@@ -111,9 +125,9 @@ class TargetWriter:
 
     `exact` says how contents are seen: the playlist's entries in order (an unavailable entry as
     None, so they are never remembered), or else the set of URIs present (what deduplication
-    needs, remembered even when some entries are unavailable). Every write goes through `_write`,
-    the one place that knows what an unknown outcome means. Spotify errors are raised as they
-    are: `target_errors` turns them into the target's outcome.
+    needs, remembered even when some entries are unavailable). Every write goes through `_write`
+    (see the module docstring). Spotify errors are raised as they are: `target_errors` turns them
+    into the target's outcome; so is `HistorySaveError` (nothing was written).
     """
 
     def __init__(
@@ -124,17 +138,22 @@ class TargetWriter:
         *,
         exact: bool = False,
     ) -> None:
-        """Initialize the writer of a found or created target."""
-        assert target.record is not None, "a target is found or created before it is written"
+        """Initialize the writer of a found or created target (or, in a dry run, a missing one)."""
+        assert target.record is not None or ctx.dry_run, "a target is found or created first"
         self._ctx = ctx
         self._target = target
         self._memory = contents
         self._exact = exact
-        self._id = target.record.id
-        self._known: Contents | None = None
+        self._id = target.record.id if target.record is not None else ""  # "": would be created
+        self._known: Contents | None = None if self._id else []
+        # The entries this run read, while nothing has been written since: a version needs them.
+        self._items: list[PlaylistItem] | None = None if self._id else []
+        self._versioned = False
 
     def trusted(self) -> Contents | None:
         """Return the remembered contents if the cache still reports their snapshot."""
+        if not self._id:
+            return []
         known = trusted_contents(self._ctx, self._memory, self._id)
         return list(known) if known is not None else None
 
@@ -147,83 +166,116 @@ class TargetWriter:
         known = self.trusted()
         if known is None:
             cached = self._ctx.playlists.cached(self._id)
-            try:
-                items = await self._ctx.run_spotify(lambda client: client.playlist_items(self._id))
-            except SpotifyNotFoundError:
-                self._memory.forget(self._id)
-                raise
+            items = await self._read()
             known = self._view(items)
-            self._memory.keep(self._id, cached.snapshot_id if cached is not None else "", known)
+            if not self._ctx.dry_run:
+                self._memory.keep(self._id, cached.snapshot_id if cached is not None else "", known)
         self._known = known
         return list(known)
+
+    async def _read(self) -> list[PlaylistItem]:
+        """Read every entry of the playlist, and keep them for a version taken before a write."""
+        try:
+            items = await self._ctx.run_spotify(lambda client: client.playlist_items(self._id))
+        except SpotifyNotFoundError:
+            if not self._ctx.dry_run:
+                self._memory.forget(self._id)
+            raise
+        self._items = items
+        return items
 
     async def add(self, uris: Sequence[str]) -> None:
         """Append `uris` at the end, in chunks of 100; the target succeeds once all are in."""
         known = self._known if self._known is not None else self.trusted()
-        if known is None:
+        if known is None and not self._ctx.dry_run:
             self._memory.forget(self._id)
         for chunk in chunked(uris):
             snapshot = await self._write(_adder(self._id, chunk))
             self._target.added += len(chunk)
+            self._target.added_uris.extend(chunk)
             if known is not None:
                 known = self._merged(known, chunk)
+            if snapshot is None:  # a dry run
+                continue
+            if known is not None:
                 self._memory.keep(self._id, snapshot, known)
             self._wrote(snapshot, self._size(known, len(chunk)))
         self._known = known
         self._target.status = TargetStatus.SUCCESS
 
-    async def replace(self, uris: Sequence[str]) -> None:
-        """Make the playlist hold exactly `uris` (at least one), in order: PUT 100, POST the rest.
+    async def replace(self, uris: Sequence[str], *, reason: str = REASON_BEFORE_REPLACE) -> None:
+        """Make the playlist hold exactly `uris`, in order: PUT 100, POST the rest.
 
-        `added` and `removed` count the URIs that came and went; they are set once the PUT went
-        through, since that alone removed every track that had to go.
+        A version of the playlist is saved first (`reason` says why). `added` and `removed`
+        count the URIs that came and went; they are set once the PUT went through, since that
+        alone removed every track that had to go. No URIs at all empty the playlist.
         """
         current = self._known if self._known is not None else await self.contents()
         present = {uri for uri in current if uri is not None}
         wanted = set(uris)
-        added = sum(1 for uri in uris if uri not in present)
-        removed = sum(1 for uri in current if uri not in wanted)
+        added = [uri for uri in uris if uri not in present]
+        removed = [uri for uri in current if uri is not None and uri not in wanted]
         written: Contents = []
         count = 0
-        for index, chunk in enumerate(chunked(uris)):
-            job = _replacer if index == 0 else _adder
-            snapshot = await self._write(job(self._id, chunk))
+        for index, chunk in enumerate(list(chunked(uris)) or [[]]):
+            first = index == 0
+            job = _replacer if first else _adder
+            snapshot = await self._write(job(self._id, chunk), version=reason if first else None)
             written, count = self._merged(written, chunk), count + len(chunk)
-            if index == 0:
-                self._target.added, self._target.removed = added, removed
-            self._memory.keep(self._id, snapshot, written)
-            self._wrote(snapshot, count)
+            if first:
+                self._target.added, self._target.removed = len(added), len(removed)
+                self._target.added_uris = list(dict.fromkeys(added))
+                self._target.removed_uris = list(dict.fromkeys(removed))
+            if snapshot is not None:
+                self._memory.keep(self._id, snapshot, written)
+                self._wrote(snapshot, count)
         self._known = written
         self._target.status = TargetStatus.SUCCESS
 
-    async def remove(self, uris: Sequence[str]) -> None:
+    async def remove(self, uris: Sequence[str], *, reason: str = REASON_BEFORE_REMOVE) -> None:
         """Remove every occurrence of `uris`, in chunks of 100 (Spotify's DELETE has no positions).
 
-        `removed` counts the entries that went when the contents are known, else the URIs asked.
+        A version of the playlist is saved first (`reason` says why). `removed` counts the
+        entries that went when the contents are known, else the URIs asked.
         """
         known = self._known if self._known is not None else self.trusted()
-        if known is None:
+        if known is None and not self._ctx.dry_run:
             self._memory.forget(self._id)
         for chunk in chunked(list(dict.fromkeys(uris))):
-            snapshot = await self._write(_remover(self._id, chunk))
-            gone = len(chunk)
+            snapshot = await self._write(_remover(self._id, chunk), version=reason)
+            gone, went = len(chunk), chunk
             if known is not None:
                 asked = set(chunk)
+                went = [uri for uri in chunk if uri in set(known)]
                 kept = [uri for uri in known if uri not in asked]
                 gone, known = len(known) - len(kept), kept
-                self._memory.keep(self._id, snapshot, known)
             self._target.removed += gone
+            self._target.removed_uris.extend(went)
+            if snapshot is None:  # a dry run
+                continue
+            if known is not None:
+                self._memory.keep(self._id, snapshot, known)
             self._wrote(snapshot, self._size(known, -gone))
         self._known = known
         self._target.status = TargetStatus.SUCCESS
 
-    async def _write(self, job: Callable[[SpotifyClient], str]) -> str:
-        """Run one write and return the new snapshot id.
+    async def _write(
+        self, job: Callable[[SpotifyClient], str], *, version: str | None = None
+    ) -> str | None:
+        """Run one write and return the new snapshot id; None in a dry run (nothing is sent).
 
+        With `version` (a reason), the playlist's entries are saved in the history first, once
+        per writer and unless it is known to be empty; if they cannot be saved, nothing is sent
+        (`HistorySaveError`).
         A refused write (429, 403, 400, 401) changed nothing. After a 404 the playlist is gone;
         a 5xx, a dropped connection or a cancellation may have been applied: the remembered
         contents are forgotten then, so the next run reads the playlist.
         """
+        if self._ctx.dry_run:
+            return None
+        if version is not None and not self._versioned and not self._known_empty():
+            await self._take_version(version)
+        self._items = None  # whatever happens now, the entries read before are history
         try:
             return await self._ctx.run_spotify(job)
         except (SpotifyNotFoundError, SpotifyUnavailableError):
@@ -234,6 +286,28 @@ class TargetWriter:
         except BaseException:
             self._memory.forget(self._id)
             raise
+
+    def _known_empty(self) -> bool:
+        """Return whether the playlist is known to be empty: a version would hold nothing."""
+        return self._items == [] or (self._exact and self._known == [])
+
+    async def _take_version(self, reason: str) -> None:
+        """Save the playlist's entries in the history: those read this run, else read them now."""
+        items = self._items
+        if items is None:
+            before = self._ctx.calls()
+            items = await self._read()
+            self._ctx.playlist_history.snapshot_calls += self._ctx.calls() - before
+        version = await self._ctx.playlist_history.keep(
+            self._record(),
+            items,
+            reason=reason,
+            taken_at=self._ctx.now(),
+            run_id=self._ctx.run_id,
+            sync_id=self._ctx.sync_id,
+        )
+        self._versioned = True
+        self._target.snapshot_version = version.version
 
     def _view(self, items: Sequence[PlaylistItem]) -> Contents:
         if self._exact:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 import logging
@@ -23,6 +23,7 @@ from typing import Any
 from .context import SyncContext
 from .engine import SyncInputError
 from .errors import (
+    HistorySaveError,
     SpotifyAuthError,
     SpotifyError,
     SpotifyForbiddenError,
@@ -35,6 +36,7 @@ from .reasons import (
     REASON_CREATE_FAILED,
     REASON_INTERRUPTED,
     REASON_RATE_LIMITED,
+    REASON_SNAPSHOT_FAILED,
     REASON_SPOTIFY_UNAVAILABLE,
     REASON_TARGET_FORBIDDEN,
     REASON_TARGET_NOT_FOUND,
@@ -72,6 +74,12 @@ class Target:
     error: str | None = None
     cause: SpotifyError | None = None  # the failure that ended it, if any
     reports_removed: bool = False  # whether `as_dict` has `removed` (syncs that can remove)
+    added_uris: list[str] = field(default_factory=list)  # what an append added: undo by removing
+    removed_uris: list[str] = field(default_factory=list)
+    snapshot_version: int | None = None  # the history's version taken before a destructive write
+    dry_run: bool = False  # counts and URIs say what a write would do; nothing was sent
+    would_create: bool = False  # a dry run found the playlist missing
+    details: dict[str, Any] = field(default_factory=dict)  # more of a sync's own (restore's)
 
     @property
     def creatable(self) -> bool:
@@ -88,16 +96,30 @@ class Target:
         self.status, self.reason, self.error = TargetStatus.FAILED, reason, error
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the run record's form (`record.targets[]`)."""
+        """Return the run record's form (`record.targets[]`).
+
+        A dry run's target that would be written says `dry_run` (and whether it would be
+        created); `added_uris` (and `removed_uris`) list what was — or would be — written.
+        """
+        status = self.status.value
+        if self.dry_run and self.status is TargetStatus.SUCCESS:
+            status = "dry_run"
         data: dict[str, Any] = {
             "playlist": self.record.id if self.record else None,
             "name": self.record.name if self.record else self.name,
-            "status": self.status.value,
+            "status": status,
             "added": self.added,
         }
         if self.reports_removed:
             data["removed"] = self.removed
         data.update(created=self.created, reason=self.reason, error=self.error)
+        data["added_uris"] = list(self.added_uris)
+        if self.reports_removed:
+            data["removed_uris"] = list(self.removed_uris)
+            data["snapshot_version"] = self.snapshot_version
+        if self.dry_run:
+            data["would_create"] = self.would_create
+        data.update(self.details)
         return data
 
 
@@ -177,12 +199,16 @@ def record_error(target: Target, err: SpotifyError, *, creating: bool = False) -
 def target_errors(target: Target) -> Iterator[None]:
     """Turn a Spotify failure inside the block into the target's outcome (`record_error`).
 
-    A cancellation (Home Assistant stopping) marks the target `interrupted` and propagates.
+    A version of the playlist that could not be saved fails the target (`snapshot_failed`):
+    nothing was written. A cancellation (Home Assistant stopping) marks the target `interrupted`
+    and propagates.
     """
     try:
         yield
     except SpotifyError as err:
         record_error(target, err)
+    except HistorySaveError as err:
+        target.fail(REASON_SNAPSHOT_FAILED, str(err))
     except asyncio.CancelledError:
         target.fail(REASON_INTERRUPTED, "interrupted")
         raise
