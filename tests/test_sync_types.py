@@ -26,7 +26,7 @@ OPTIONS_CLASSES: dict[str, type[SyncOptions]] = {
     "playlist_mirror": MirrorOptions,
     "lastfm_top_tracks": LastfmOptions,
 }
-COMMON_FIELDS = {"sync_id", "config_entry_id"}
+COMMON_FIELDS = {"sync_id", "config_entry_id", "dry_run"}  # action fields, not options
 
 
 @pytest.mark.parametrize("sync_type", SYNC_TYPES.values(), ids=list(SYNC_TYPES))

@@ -21,6 +21,7 @@ from .core.spotify import SpotifyClient
 from .entity import async_register_account_device
 from .issues import async_delete_entry_issues
 from .models import SpotifreakConfigEntry, SpotifreakData
+from .playlist_history import async_remove_history_store
 from .services import async_setup_services
 from .syncs import SyncManager, async_remove_sync_store
 
@@ -81,4 +82,5 @@ async def async_remove_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) 
     """Delete what Spotifreak stored for a removed account, and its repair issues."""
     await async_remove_stores(hass, entry)
     await async_remove_sync_store(hass, entry.entry_id)
+    await async_remove_history_store(hass, entry.entry_id)
     async_delete_entry_issues(hass, entry.entry_id)

@@ -41,6 +41,8 @@ from homeassistant.helpers.selector import (
 from .config_subentry_flow import SUBENTRY_FLOWS
 from .const import (
     CONF_EXPORT_PATH,
+    CONF_HISTORY_MAX_BYTES,
+    CONF_HISTORY_VERSIONS,
     CONF_INCLUDE_COLLABORATIVE,
     CONF_INCLUDE_PRIVATE,
     CONF_INCLUDE_PUBLIC,
@@ -57,7 +59,11 @@ from .const import (
     ENV_LASTFM_API_URL,
     ENV_SPOTIFY_API_URL,
     LASTFM_API_CREATE_URL,
+    MAX_HISTORY_MAX_BYTES,
+    MAX_HISTORY_VERSIONS,
     MAX_REFRESH_INTERVAL,
+    MIN_HISTORY_MAX_BYTES,
+    MIN_HISTORY_VERSIONS,
     MIN_REFRESH_INTERVAL,
     SPOTIFY_SCOPES,
     STALE_POLICIES,
@@ -69,6 +75,7 @@ from .core.errors import (
     LastfmUserNotFoundError,
     SpotifyError,
 )
+from .core.history import DEFAULT_MAX_BYTES, DEFAULT_MAX_VERSIONS
 from .core.lastfm import LastfmClient
 from .core.spotify import SpotifyClient
 
@@ -182,7 +189,7 @@ def _export_path_error(path: str) -> str | None:
 
 
 class SpotifreakOptionsFlow(OptionsFlow):
-    """Cache cadence, filters, freshness policy, export and Last.fm."""
+    """Cache cadence, filters, freshness policy, export, Last.fm and the playlist history."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show every option in one form; save them once valid and reload the entry."""
@@ -203,7 +210,9 @@ class SpotifreakOptionsFlow(OptionsFlow):
             current = options
         return self.async_show_form(
             step_id="init",
-            data_schema=vol.Schema({**_cache_fields(current), **_lastfm_fields(current)}),
+            data_schema=vol.Schema(
+                {**_cache_fields(current), **_lastfm_fields(current), **_history_fields(current)}
+            ),
             errors=errors,
             description_placeholders={"lastfm_api_url": LASTFM_API_CREATE_URL},
         )
@@ -318,4 +327,22 @@ def _lastfm_fields(current: dict[str, Any]) -> dict[vol.Marker, Any]:
             CONF_LASTFM_USERNAME,
             description={"suggested_value": current.get(CONF_LASTFM_USERNAME)},
         ): TextSelector(TextSelectorConfig(type=TextSelectorType.TEXT)),
+    }
+
+
+def _history_fields(current: dict[str, Any]) -> dict[vol.Marker, Any]:
+    """Return the form's fields of the playlist history: its two bounds."""
+    bounds = (
+        (CONF_HISTORY_VERSIONS, DEFAULT_MAX_VERSIONS, MIN_HISTORY_VERSIONS, MAX_HISTORY_VERSIONS),
+        (CONF_HISTORY_MAX_BYTES, DEFAULT_MAX_BYTES, MIN_HISTORY_MAX_BYTES, MAX_HISTORY_MAX_BYTES),
+    )
+    return {
+        vol.Required(key, default=current.get(key, default)): vol.All(
+            NumberSelector(
+                NumberSelectorConfig(min=low, max=high, step=1, mode=NumberSelectorMode.BOX)
+            ),
+            vol.Coerce(int),
+            vol.Range(min=low, max=high),
+        )
+        for key, default, low, high in bounds
     }

@@ -2,7 +2,8 @@
 
 The form's fields come from the sync type's options (`sync_types.py`); what is checked here is
 what can be known without calling Spotify: required fields, date patterns, a target that is the
-source, and that Last.fm is set up.
+source, that Last.fm is set up, and — from the playlist cache and the playlist history — that a
+Last.fm sync would not replace an existing playlist Spotifreak did not create without leave.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from typing import Any
 
 import voluptuous as vol
 
-from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigSubentryFlow, SubentryFlowResult
 from homeassistant.const import CONF_NAME
 from homeassistant.helpers.selector import TextSelector
 
 from .const import ATTR_PLAYLIST, CONF_LASTFM_API_KEY, CONF_LASTFM_USERNAME
+from .core.lastfm_options import MODE_REPLACE
 from .core.patterns import PatternError, is_pattern, validate
 from .core.references import name_key, parse_reference
 from .sync_types import SYNC_TYPE_LASTFM, SYNC_TYPE_MIRROR, SYNC_TYPES
@@ -124,7 +126,25 @@ class LastfmSubentryFlow(_SyncSubentryFlow):
             return {"base": "lastfm_not_configured"}
         if not (data.get("username") or entry.options.get(CONF_LASTFM_USERNAME)):
             return {"username": "lastfm_username_required"}
+        if (
+            data.get("mode", MODE_REPLACE) == MODE_REPLACE
+            and not data.get("allow_replace")
+            and _someone_elses(entry, data[ATTR_PLAYLIST])
+        ):
+            return {"allow_replace": "replace_not_allowed"}
         return {}
+
+
+def _someone_elses(entry: ConfigEntry[Any], playlist: str) -> bool:
+    """Return whether the cache knows this playlist and Spotifreak did not create it.
+
+    Without a loaded account, or for a date pattern, this cannot be told: the run refuses then.
+    """
+    data = getattr(entry, "runtime_data", None)
+    if data is None or is_pattern(playlist):
+        return False
+    found = data.coordinator.directory.cache.lookup(parse_reference(playlist))
+    return found is not None and not data.syncs.runs.playlist_history.is_created(found.record.id)
 
 
 SUBENTRY_FLOWS: dict[str, type[ConfigSubentryFlow]] = {

@@ -39,6 +39,8 @@ CONF_STALE_POLICY: Final = "stale_policy"
 CONF_EXPORT_PATH: Final = "export_path"
 CONF_LASTFM_API_KEY: Final = "lastfm_api_key"
 CONF_LASTFM_USERNAME: Final = "lastfm_username"
+CONF_HISTORY_VERSIONS: Final = "history_versions"
+CONF_HISTORY_MAX_BYTES: Final = "history_max_bytes"
 
 DEFAULT_REFRESH_INTERVAL: Final = 30  # minutes
 MIN_REFRESH_INTERVAL: Final = 5
@@ -46,13 +48,20 @@ MAX_REFRESH_INTERVAL: Final = 1440
 STALE_POLICY_FETCH: Final = "fetch"
 STALE_POLICY_WARN: Final = "warn"
 STALE_POLICIES: Final = (STALE_POLICY_FETCH, STALE_POLICY_WARN)
+# The playlist history's bounds (defaults in core/history.py).
+MIN_HISTORY_VERSIONS: Final = 1
+MAX_HISTORY_VERSIONS: Final = 100
+MIN_HISTORY_MAX_BYTES: Final = 100_000
+MAX_HISTORY_MAX_BYTES: Final = 100_000_000
 
 # Action fields
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_PLAYLIST: Final = "playlist"
+ATTR_DRY_RUN: Final = "dry_run"
 
 # Events
 EVENT_CACHE_REFRESHED: Final = "spotifreak_cache_refreshed"
 EVENT_SYNC_FINISHED: Final = "spotifreak_sync_finished"
+EVENT_PLAYLIST_SNAPSHOT: Final = "spotifreak_playlist_snapshot"
 
 STORAGE_VERSION: Final = 1

@@ -15,12 +15,14 @@ from homeassistant.components.sensor import (
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import PlaylistCacheCoordinator
 from .core.runs import FINAL_STATUSES, RunRecord
 from .entity import SpotifreakEntity, SyncEntity, async_add_sync_entities
 from .models import SpotifreakConfigEntry
+from .playlist_history import signal_history_changed
 from .syncs import SyncManager
 
 PARALLEL_UPDATES = 0  # coordinator-driven: no per-entity polling
@@ -90,6 +92,14 @@ SENSORS: tuple[CacheSensorEntityDescription, ...] = (
 )
 
 
+PLAYLIST_VERSIONS = SensorEntityDescription(
+    key="playlist_versions",
+    translation_key="playlist_versions",
+    entity_category=EntityCategory.DIAGNOSTIC,
+    state_class=SensorStateClass.MEASUREMENT,
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class SyncSensorEntityDescription(SensorEntityDescription):
     """A sensor of a configured sync, read from its last run."""
@@ -128,6 +138,7 @@ async def async_setup_entry(
     """Add the cache sensors of an account and the sensors of each configured sync."""
     coordinator = entry.runtime_data.coordinator
     async_add_entities(CacheSensor(coordinator, description) for description in SENSORS)
+    async_add_entities([PlaylistVersionsSensor(coordinator, entry.runtime_data.syncs)])
 
     def build(manager: SyncManager, subentry: ConfigSubentry) -> list[SyncEntity]:
         return [SyncSensor(manager, entry, subentry, description) for description in SYNC_SENSORS]
@@ -149,6 +160,36 @@ class CacheSensor(SpotifreakEntity, SensorEntity):
     def native_value(self) -> int | float | datetime | None:
         """Return the value, read from the coordinator."""
         return self.entity_description.value_fn(self.coordinator)
+
+
+class PlaylistVersionsSensor(SpotifreakEntity, SensorEntity):
+    """How many playlist versions the account's history keeps (diagnostic)."""
+
+    def __init__(self, coordinator: PlaylistCacheCoordinator, manager: SyncManager) -> None:
+        """Initialize the sensor on the account's device."""
+        super().__init__(coordinator, PLAYLIST_VERSIONS)
+        self._manager = manager
+
+    @property
+    def available(self) -> bool:
+        """Return True: the history does not depend on the cache."""
+        return True
+
+    @property
+    def native_value(self) -> int:
+        """Return the number of versions kept."""
+        return self._manager.playlist_versions
+
+    async def async_added_to_hass(self) -> None:
+        """Update whenever the history changes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                signal_history_changed(self.coordinator.config_entry.entry_id),
+                self.async_write_ha_state,
+            )
+        )
 
 
 class SyncSensor(SyncEntity, SensorEntity):

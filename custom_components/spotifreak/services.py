@@ -22,8 +22,9 @@ from homeassistant.helpers import (
     entity_registry as er,
 )
 
-from .const import ATTR_CONFIG_ENTRY_ID, ATTR_PLAYLIST, DOMAIN
+from .const import ATTR_CONFIG_ENTRY_ID, ATTR_DRY_RUN, ATTR_PLAYLIST, DOMAIN
 from .core.errors import SpotifyError
+from .core.restore import SYNC_TYPE as SYNC_TYPE_RESTORE
 from .core.runs import RunRecord
 from .errors import spotify_error
 from .models import SpotifreakConfigEntry
@@ -33,19 +34,28 @@ SERVICE_REFRESH_PLAYLIST_CACHE = "refresh_playlist_cache"
 SERVICE_RESOLVE_PLAYLIST = "resolve_playlist"
 SERVICE_RUN_SYNC = "run_sync"
 SERVICE_GET_RUN_HISTORY = "get_run_history"
+SERVICE_SNAPSHOT_PLAYLIST = "snapshot_playlist"
+SERVICE_LIST_PLAYLIST_VERSIONS = "list_playlist_versions"
+SERVICE_RESTORE_PLAYLIST = "restore_playlist"
 
 ATTR_SYNC_ID = "sync_id"
 HISTORY_LIMIT_DEFAULT = 20
 HISTORY_LIMIT_MAX = 50
 
 ENTRY_SCHEMA: dict[vol.Marker, Any] = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
+DRY_RUN_SCHEMA: dict[vol.Marker, Any] = {vol.Optional(ATTR_DRY_RUN, default=False): cv.boolean}
 
 REFRESH_SCHEMA = vol.Schema(ENTRY_SCHEMA)
 RESOLVE_SCHEMA = vol.Schema({vol.Required(ATTR_PLAYLIST): cv.string, **ENTRY_SCHEMA})
 # The actions that run a sync with inline options take its options (`sync_types.py`).
 SYNC_SCHEMAS: dict[str, vol.Schema] = {
     key: vol.Schema(
-        {**sync_type.action_fields(), vol.Optional(ATTR_SYNC_ID): cv.string, **ENTRY_SCHEMA}
+        {
+            **sync_type.action_fields(),
+            vol.Optional(ATTR_SYNC_ID): cv.string,
+            **DRY_RUN_SCHEMA,
+            **ENTRY_SCHEMA,
+        }
     )
     for key, sync_type in SYNC_TYPES.items()
 }
@@ -54,6 +64,17 @@ RUN_SYNC_SCHEMA = vol.Schema(
         vol.Optional(ATTR_SYNC_ID): cv.string,
         vol.Optional("entity_id"): cv.entity_ids,
         vol.Optional("device_id"): vol.All(cv.ensure_list, [cv.string]),
+        **DRY_RUN_SCHEMA,
+    }
+)
+PLAYLIST_SCHEMA = RESOLVE_SCHEMA
+RESTORE_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_PLAYLIST): cv.string,
+        vol.Optional("version"): vol.All(vol.Coerce(int), vol.Range(min=1)),
+        vol.Optional("allow_local_loss", default=False): cv.boolean,
+        **DRY_RUN_SCHEMA,
+        **ENTRY_SCHEMA,
     }
 )
 HISTORY_SCHEMA = vol.Schema(
@@ -132,7 +153,7 @@ def _sync_options(call: ServiceCall) -> dict[str, Any]:
     return {
         key: value
         for key, value in call.data.items()
-        if key not in (ATTR_CONFIG_ENTRY_ID, ATTR_SYNC_ID)
+        if key not in (ATTR_CONFIG_ENTRY_ID, ATTR_SYNC_ID, ATTR_DRY_RUN)
     }
 
 
@@ -142,11 +163,50 @@ def _sync_action(sync_type: str) -> Callable[[ServiceCall], Coroutine[Any, Any, 
     async def handle(call: ServiceCall) -> ServiceResponse:
         syncs = async_get_entry(call.hass, call).runtime_data.syncs
         record = await syncs.async_run(
-            sync_type, _sync_options(call), sync_id=call.data.get(ATTR_SYNC_ID)
+            sync_type,
+            _sync_options(call),
+            sync_id=call.data.get(ATTR_SYNC_ID),
+            dry_run=call.data[ATTR_DRY_RUN],
         )
         return record.as_dict()
 
     return handle
+
+
+async def _async_snapshot_playlist(call: ServiceCall) -> ServiceResponse:
+    syncs = async_get_entry(call.hass, call).runtime_data.syncs
+    version = await syncs.async_snapshot(call.data[ATTR_PLAYLIST])
+    return {
+        "version": version.version,
+        "tracks": len(version.items),
+        "playlist": version.playlist_id,
+        "name": version.name,
+        "taken_at": version.taken_at.isoformat(),
+        "unrestorable": len(version.unrestorable),
+    }
+
+
+async def _async_list_playlist_versions(call: ServiceCall) -> ServiceResponse:
+    syncs = async_get_entry(call.hass, call).runtime_data.syncs
+    record, versions = await syncs.async_versions(call.data[ATTR_PLAYLIST])
+    result: dict[str, Any] = {"playlist": record.id, "name": record.name, "versions": versions}
+    return result
+
+
+async def _async_restore_playlist(call: ServiceCall) -> ServiceResponse:
+    syncs = async_get_entry(call.hass, call).runtime_data.syncs
+    record = await syncs.async_run(
+        SYNC_TYPE_RESTORE,
+        _sync_options(call),
+        sync_id=SYNC_TYPE_RESTORE,
+        dry_run=call.data[ATTR_DRY_RUN],
+    )
+    target = record.targets[0] if record.targets else {}
+    return {
+        **record.as_dict(),
+        "version": target.get("version"),
+        "unrestorable": target.get("unrestorable", []),
+    }
 
 
 @callback
@@ -189,7 +249,11 @@ def _configured_syncs(
 async def _async_run_sync(call: ServiceCall) -> ServiceResponse:
     runs: list[RunRecord] = []
     for entry, sync_id in _configured_syncs(call.hass, call):
-        runs.append(await entry.runtime_data.syncs.async_run_configured(sync_id))
+        runs.append(
+            await entry.runtime_data.syncs.async_run_configured(
+                sync_id, dry_run=call.data[ATTR_DRY_RUN]
+            )
+        )
     return {"runs": [run.as_dict() for run in runs]}
 
 
@@ -237,4 +301,25 @@ def async_setup_services(hass: HomeAssistant) -> None:
         _async_get_run_history,
         schema=HISTORY_SCHEMA,
         supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SNAPSHOT_PLAYLIST,
+        _async_snapshot_playlist,
+        schema=PLAYLIST_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_LIST_PLAYLIST_VERSIONS,
+        _async_list_playlist_versions,
+        schema=PLAYLIST_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_RESTORE_PLAYLIST,
+        _async_restore_playlist,
+        schema=RESTORE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
     )

@@ -3,12 +3,15 @@
 The algorithms live in `core/` and `core/account_syncs.py` runs them; this module keeps what they
 leave behind in a Store, fires `spotifreak_sync_finished`, raises translated errors, follows the
 configured syncs (config subentries), and interrupts running syncs when Home Assistant stops.
+The playlist history (`playlist_history.py`) is loaded with it; restores run here like syncs.
+A dry run is returned and announced, but leaves no trace: no history, no state, no entity change.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 import hashlib
 import json
 import os
@@ -43,11 +46,16 @@ from .const import (
 from .core.account_syncs import AccountSyncs
 from .core.directory import PlaylistDirectory
 from .core.engine import RunHistory, SyncInputError
+from .core.errors import HistorySaveError, SpotifyError
+from .core.history import PlaylistVersion
 from .core.lastfm import LastfmClient
 from .core.match_cache import MatchCache
-from .core.reasons import REASON_INTERRUPTED, REASON_LASTFM_AUTH
+from .core.reasons import REASON_INTERRUPTED, REASON_LASTFM_AUTH, REASON_SNAPSHOT_FAILED
+from .core.records import PlaylistRecord
 from .core.runs import RunRecord, RunStatus
+from .errors import spotify_error
 from .issues import ISSUE_LASTFM_AUTH, async_create_entry_issue, async_delete_entry_issue
+from .playlist_history import HistoryStore
 from .sync_types import SYNC_TYPE_LASTFM, SYNC_TYPES
 
 STORE_SAVE_DELAY: Final = 1
@@ -104,6 +112,7 @@ class SyncManager:
         )
         self._running: set[asyncio.Task[Any]] = set()
         self._subentry_ids = set(entry.subentries)
+        self._playlist_history = HistoryStore(hass, entry)
 
     @property
     def history(self) -> RunHistory:
@@ -121,6 +130,7 @@ class SyncManager:
             self.runs.match_cache = MatchCache.from_store(stored.get("match_cache"))
         except (HomeAssistantError, ValueError, KeyError, TypeError, AttributeError) as err:
             LOGGER.warning("The stored sync history could not be read (%s); starting afresh", err)
+        self.runs.playlist_history = await self._playlist_history.async_load(self.runs.states)
         self._entry.async_on_unload(
             async_dispatcher_connect(self._hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._entry_changed)
         )
@@ -154,8 +164,18 @@ class SyncManager:
         if gone:
             self._store.async_delay_save(self._data, STORE_SAVE_DELAY)
 
+    @property
+    def playlist_versions(self) -> int:
+        """Return the number of playlist versions the history keeps."""
+        return len(self.runs.playlist_history.history)
+
     async def async_run(
-        self, sync_type: str, options_data: Mapping[str, Any], *, sync_id: str | None = None
+        self,
+        sync_type: str,
+        options_data: Mapping[str, Any],
+        *,
+        sync_id: str | None = None,
+        dry_run: bool = False,
     ) -> RunRecord:
         """Run a sync once and return its record.
 
@@ -163,12 +183,17 @@ class SyncManager:
         `HomeAssistantError` when the run failed or was rate limited; partial runs return.
         """
         sync_id = sync_id or adhoc_sync_id(sync_type, options_data)
+
+        @callback
+        def finished(record: RunRecord) -> None:
+            self._async_finished(record, dry_run=dry_run)
+
         # The run is the manager's own task: cancelling the caller (an automation stopped
         # mid-way) does not cut the run short, and stopping Home Assistant or unloading the
         # entry interrupts only runs, never the callers' tasks.
         run = self._entry.async_create_background_task(
             self._hass,
-            self.runs.run(sync_type, options_data, sync_id, on_finished=self._async_finished),
+            self.runs.run(sync_type, options_data, sync_id, on_finished=finished, dry_run=dry_run),
             name=f"{DOMAIN} {sync_type} {sync_id}",
         )
         self._running.add(run)
@@ -189,6 +214,12 @@ class SyncManager:
             raise _run_error(
                 "sync_failed", REASON_INTERRUPTED, last.error if last else None
             ) from None
+        if record.status is RunStatus.FAILED and record.reason == REASON_SNAPSHOT_FAILED:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=REASON_SNAPSHOT_FAILED,
+                translation_placeholders={"error": record.error or ""},
+            )
         if record.status in (RunStatus.FAILED, RunStatus.RATE_LIMITED):
             raise _run_error(
                 f"sync_{record.status}", record.reason, record.error, record.retry_after
@@ -196,14 +227,19 @@ class SyncManager:
         return record
 
     @callback
-    def _async_finished(self, record: RunRecord) -> None:
-        """Save the sync's state and history, and tell Home Assistant the run ended."""
-        self._store.async_delay_save(self._data, STORE_SAVE_DELAY)
-        self._track_lastfm_key(record)
+    def _async_finished(self, record: RunRecord, *, dry_run: bool = False) -> None:
+        """Save the sync's state and history, and tell Home Assistant the run ended.
+
+        A dry run is only announced: it changed nothing to save or show.
+        """
+        if not dry_run:
+            self._store.async_delay_save(self._data, STORE_SAVE_DELAY)
+            self._track_lastfm_key(record)
         self._hass.bus.async_fire(
             EVENT_SYNC_FINISHED, {**record.as_dict(), "entry_id": self._entry.entry_id}
         )
-        async_dispatcher_send(self._hass, signal_sync_finished(self._entry.entry_id))
+        if not dry_run:
+            async_dispatcher_send(self._hass, signal_sync_finished(self._entry.entry_id))
 
     @callback
     def _track_lastfm_key(self, record: RunRecord) -> None:
@@ -225,7 +261,7 @@ class SyncManager:
         elif record.status is not RunStatus.FAILED:
             async_delete_entry_issue(self._hass, entry_id, ISSUE_LASTFM_AUTH)
 
-    async def async_run_configured(self, subentry_id: str) -> RunRecord:
+    async def async_run_configured(self, subentry_id: str, *, dry_run: bool = False) -> RunRecord:
         """Run a configured sync (a config subentry) by its id."""
         subentry = self._entry.subentries.get(subentry_id)
         if subentry is None or subentry.subentry_type not in SYNC_TYPES:
@@ -234,7 +270,19 @@ class SyncManager:
                 translation_key="sync_not_found",
                 translation_placeholders={"sync_id": subentry_id},
             )
-        return await self.async_run(subentry.subentry_type, subentry.data, sync_id=subentry_id)
+        return await self.async_run(
+            subentry.subentry_type, subentry.data, sync_id=subentry_id, dry_run=dry_run
+        )
+
+    async def async_snapshot(self, reference: str) -> PlaylistVersion:
+        """Keep a version of a playlist now; translated errors."""
+        with _translated_errors():
+            return await self.runs.snapshot(reference)
+
+    async def async_versions(self, reference: str) -> tuple[PlaylistRecord, list[dict[str, Any]]]:
+        """Return a playlist's versions compared with it now; translated errors."""
+        with _translated_errors():
+            return await self.runs.versions(reference)
 
     def last_run(self, sync_id: str) -> RunRecord | None:
         """Return the newest finished run of a sync."""
@@ -254,11 +302,33 @@ class SyncManager:
         if running:
             await asyncio.gather(*running, return_exceptions=True)
         await self._store.async_save(self._data())
+        await self._playlist_history.async_flush()
 
 
 async def async_remove_sync_store(hass: HomeAssistant, entry_id: str) -> None:
     """Delete an entry's run history and sync state."""
     await sync_store(hass, entry_id).async_remove()
+
+
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    """Turn the core's errors in a playlist history action into translated ones."""
+    try:
+        yield
+    except SyncInputError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=err.key,
+            translation_placeholders=err.placeholders,
+        ) from err
+    except SpotifyError as err:
+        raise spotify_error(err) from err
+    except HistorySaveError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=REASON_SNAPSHOT_FAILED,
+            translation_placeholders={"error": str(err)},
+        ) from err
 
 
 def _run_error(
