@@ -3,6 +3,7 @@ every response checked against the OpenAPI description."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 import math
 from typing import Any
 
@@ -357,6 +358,47 @@ async def test_replace_reorder_remove(
         "items_removed",
         "items_replaced",
     ]
+
+
+async def test_what_a_playlist_history_relies_on(
+    emulator: Emulator, spotify: Any, http: aiohttp.ClientSession, auth: dict[str, str]
+) -> None:
+    """Entries keep their `added_at`; every write stamps its own time and moves the snapshot;
+    local files and episodes are served in place; a stale `snapshot_id` on DELETE is accepted
+    (Spotify applies the removal to the current version); DELETE takes local URIs."""
+    lib = emulator.library
+    a, b, c = (t.uri for t in lib.catalogue[:3])
+    local = next(iter(lib.local_tracks))
+    episode = next(iter(lib.episodes))
+    playlist = lib.create_playlist("History", items=[a, local, episode])
+    playlist.entries[0].added_at = "2020-02-02T02:02:02Z"
+    page = await in_executor(spotify.playlist_items, playlist.id)
+    validate_response(ITEMS, "get", 200, page)
+    entries = page["items"]
+    assert entries[0]["added_at"] == "2020-02-02T02:02:02Z"
+    assert (entries[1]["is_local"], entries[1]["item"]["uri"]) == (True, local)
+    assert (entries[2]["item"]["type"], entries[2]["item"]["uri"]) == ("episode", episode)
+    stale = playlist.snapshot_id
+    added = await in_executor(spotify.playlist_add_items, playlist.id, [b])
+    assert added["snapshot_id"] != stale
+    assert playlist.entries[-1].added_at != "2020-02-02T02:02:02Z"
+    stamped = datetime.strptime(str(playlist.entries[-1].added_at), "%Y-%m-%dT%H:%M:%SZ")
+    assert abs(stamped.replace(tzinfo=UTC).timestamp() - emulator.changes[-1].at) < 2
+    url = f"{emulator.api_url}playlists/{playlist.id}/items"
+    status, body, _ = await fetch(
+        http,
+        "DELETE",
+        url,
+        headers=auth,
+        json={"items": [{"uri": local}, {"uri": a}], "snapshot_id": stale},
+    )
+    assert status == 200
+    validate_response(ITEMS, "delete", 200, body)
+    assert lib.playlist_uris(playlist.id) == [episode, b]
+    status, body, _ = await fetch(http, "PUT", url, headers=auth, json={"uris": [c, episode]})
+    assert status == 200
+    assert lib.playlist_uris(playlist.id) == [c, episode]
+    assert {entry.added_at for entry in playlist.entries} != {"2020-02-02T02:02:02Z"}
 
 
 async def test_create_playlist(
