@@ -35,6 +35,7 @@ from custom_components.spotifreak.const import (
     CONF_LASTFM_USERNAME,
     DOMAIN,
     EVENT_CACHE_REFRESHED,
+    EVENT_PLAYLIST_SNAPSHOT,
     EVENT_SYNC_FINISHED,
 )
 from tests.emulator import Emulator, Fault
@@ -51,6 +52,7 @@ ALL = (
     "cache_stale_alert.yaml",
     "weekly_lastfm_playlist.yaml",
     "liked_songs_monthly_archive.yaml",
+    "back_up_playlists_weekly.yaml",
 )
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 AUTOMATION_ID = "blueprint_under_test"
@@ -73,8 +75,8 @@ def _selectors(inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
             yield spec["selector"]
 
 
-def test_the_four_blueprints_are_there() -> None:
-    """Exactly the four documented blueprints ship."""
+def test_the_five_blueprints_are_there() -> None:
+    """Exactly the five documented blueprints ship."""
     assert sorted(path.name for path in BLUEPRINTS.glob("*.yaml")) == sorted(ALL)
 
 
@@ -456,4 +458,50 @@ async def test_liked_songs_monthly_archive(
     uris = library.playlist_uris(archive[0].id)
     assert len(uris) == len(archived) + 2
     assert set(uris) == {*archived, *new}
+    await _turn_off(hass, automation)
+
+
+async def test_back_up_playlists_weekly(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    blueprint_dir: Path,
+) -> None:
+    """On the weekday at the time, each named playlist gets a version; one that cannot be
+    backed up runs the failure actions with its name, and the others are still backed up."""
+    library = emulator.library
+    tracks = [track.uri for track in library.catalogue[:60]]
+    one = library.create_playlist("Backed up weekly", items=tracks)
+    two = library.create_playlist("Also backed up", items=tracks[:3])
+    await init_integration.runtime_data.coordinator.async_refresh()
+    first = _next(4)
+    automation = await _automation(
+        hass,
+        "back_up_playlists_weekly.yaml",
+        {
+            "playlists": ["Backed up weekly", "No such playlist at all", two.uri],
+            "weekday": WEEKDAYS[first.weekday()],
+            "at": "04:00:00",
+            "on_failure": [{"event": TEST_FAILURE, "event_data": {"playlist": "{{ playlist }}"}}],
+        },
+    )
+    snapshots = async_capture_events(hass, EVENT_PLAYLIST_SNAPSHOT)
+    failures = async_capture_events(hass, TEST_FAILURE)
+    emulator.reset_log()
+    await _move_to(hass, freezer, first)
+    assert [(event.data["playlist"], event.data["reason"]) for event in snapshots] == [
+        (one.id, "manual"),
+        (two.id, "manual"),
+    ]
+    assert [event.data["tracks"] for event in snapshots] == [60, 3]
+    assert [event.data["playlist"] for event in failures] == ["No such playlist at all"]
+    assert emulator.count("GET", "/v1/playlists/{playlist_id}/items") == 2 + 1  # ⌈60/50⌉ + 1
+
+    await _move_to(hass, freezer, first + timedelta(days=1))  # another weekday
+    assert len(snapshots) == 2
+    await _move_to(hass, freezer, first + timedelta(days=7))
+    assert len(snapshots) == 4
+    history = init_integration.runtime_data.syncs.runs.playlist_history.history
+    assert len(history.versions(one.id)) == 2
     await _turn_off(hass, automation)
