@@ -518,6 +518,13 @@ async def add_demo_automations(demo: Demo) -> None:
     )
     await add_blueprint_automation(
         demo,
+        "spotifreak_demo_backup_weekly",
+        "Spotifreak: back up playlists on Sundays",
+        "back_up_playlists_weekly.yaml",
+        {"playlists": ["Road Trip", LASTFM_SYNC["playlist"]]},
+    )
+    await add_blueprint_automation(
+        demo,
         "spotifreak_demo_stale_alert",
         "Spotifreak: alert when the playlist cache is stale",
         "cache_stale_alert.yaml",
@@ -607,7 +614,7 @@ What to try:
   - Make Spotify fail and watch the cache go stale (lower "stale after" in the options first):
       curl -X POST {emulator}/_emulator/faults -d '{{"status": 503, "path": "/v1/me/playlists", "times": null}}'
       curl -X DELETE {emulator}/_emulator/faults
-  - Settings → Automations: three automations made from the Spotifreak blueprints.
+  - Settings → Automations: four automations made from the Spotifreak blueprints.
 
 Everything in config/ except configuration.yaml is rebuilt at the next start. Ctrl-C stops it all.
 """

@@ -31,12 +31,15 @@ from haclient import HAClient, WSError, next_event
 
 EVENT_SYNC = "spotifreak_sync_finished"
 EVENT_CACHE = "spotifreak_cache_refreshed"
+EVENT_SNAPSHOT = "spotifreak_playlist_snapshot"
 BLUEPRINTS = (
     "run_sync_on_schedule.yaml",
     "cache_stale_alert.yaml",
     "weekly_lastfm_playlist.yaml",
     "liked_songs_monthly_archive.yaml",
+    "back_up_playlists_weekly.yaml",
 )
+WRITES = ("POST /v1/playlists/{playlist_id}/items", "PUT /v1/playlists/{playlist_id}/items")
 
 
 class Stop(Exception):  # noqa: N818 - not an error of the code under test: a reason to stop
@@ -525,6 +528,8 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
             err.error,
         )
 
+    await check_playlist_history(demo, report)
+
     # ---------------------------------------------------------------------------------------
     report.section("Spotify answering 429: Retry-After is honoured")
     count = await state_of(demo, demo.account["playlist_count"])
@@ -577,7 +582,7 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
     blueprints = await client.ws("blueprint/list", domain="automation")
     ours = {path: item for path, item in blueprints.items() if path.startswith("spotifreak/")}
     check(
-        "the four Spotifreak blueprints load without errors",
+        "the five Spotifreak blueprints load without errors",
         set(ours) == {f"spotifreak/{name}" for name in BLUEPRINTS}
         and not any("error" in item for item in ours.values()),
         ours,
@@ -590,6 +595,7 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
             {"playlist": "E2E weekly", "limit": 7},
         ),
         "e2e_archive": ("liked_songs_monthly_archive.yaml", {"pattern": "E2E %B %Y"}),
+        "e2e_backup": ("back_up_playlists_weekly.yaml", {"playlists": ["E2E road trip"]}),
     }
     for automation_id, (blueprint, inputs) in automations.items():
         await ds.add_blueprint_automation(
@@ -630,6 +636,22 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
                 f"{automations[automation_id][0]}: triggered, a sync ran", False, "no event in 30 s"
             )
 
+    if "e2e_backup" in entity_ids:
+        backups = await client.subscribe_events(EVENT_SNAPSHOT)
+        await client.post(
+            "/api/services/automation/trigger",
+            {"entity_id": entity_ids["e2e_backup"], "skip_condition": True},
+        )
+        try:
+            event = await next_event(backups, 30, reason="manual")
+            check(
+                "back_up_playlists_weekly.yaml: triggered, the playlist got a version",
+                event["data"]["name"] == "E2E road trip" and event["data"]["tracks"] == 121,
+                event["data"],
+            )
+        except TimeoutError:
+            check("back_up_playlists_weekly.yaml: triggered", False, "no snapshot event in 30 s")
+
     # ---------------------------------------------------------------------------------------
     report.section("The Spotifreak dashboard")
     await report.attempt(
@@ -658,7 +680,7 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
     services = await client.ws("get_services")
     actions = set(services.get(ds.DOMAIN, {}))
     check(
-        "the frontend's action list (get_services) describes all six Spotifreak actions",
+        "the frontend's action list (get_services) describes all nine Spotifreak actions",
         actions
         >= {
             "refresh_playlist_cache",
@@ -667,6 +689,9 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
             "lastfm_top_tracks",
             "run_sync",
             "get_run_history",
+            "snapshot_playlist",
+            "list_playlist_versions",
+            "restore_playlist",
         },
         sorted(actions),
     )
@@ -706,6 +731,121 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
         )
     state = await demo.emulator_get("/_emulator/state")
     print(f"     Spotify API calls in the whole run: {state['spotify_calls']}", flush=True)
+
+
+async def check_playlist_history(demo: ds.Demo, report: Report) -> None:
+    """The issue's scenario: a hand-made playlist of 120 tracks, a local file and an episode,
+    named in a Last.fm sync in replace mode, cannot lose a track."""
+    client, check = demo.client, report.check
+    report.section("Playlist history: a hand-made playlist cannot lose a track")
+    library = await demo.emulator_get("/_emulator/library")
+    tracks = [t["uri"] for t in library["tracks"] if t.get("is_playable", True)][:120]
+    local = library["local_tracks"][0]["uri"]
+    episode = f"spotify:episode:{library['episodes'][0]['id']}"
+    items = [*tracks[:40], local, *tracks[40:80], episode, *tracks[80:]]
+    made = await demo.emulator_post(
+        "/_emulator/playlists",
+        {"name": "E2E road trip", "items": items, "added_at": "2024-06-01T08:00:00Z"},
+    )
+    await client.call_service(ds.DOMAIN, "refresh_playlist_cache")
+    snapshots = await client.subscribe_events(EVENT_SNAPSHOT)
+    request = {"playlist": "E2E road trip", "period": "7day", "limit": 10}
+
+    async def contents() -> list[str]:
+        data = await demo.emulator_get("/_emulator/library")
+        found = next(p for p in data["playlists"] if p["id"] == made["id"])
+        return [entry["uri"] for entry in found["items"] if entry["uri"]]
+
+    async def writes() -> int:
+        calls = await counters(demo)
+        return sum(calls.get(key, 0) for key in WRITES)
+
+    before = await writes()
+    for extra, key in (
+        ({}, "replace_not_allowed"),
+        ({"allow_replace": True}, "replace_loses_local_files"),
+    ):
+        try:
+            await ws_call(demo, "lastfm_top_tracks", {**request, **extra})
+            check(f"replace refused without leave ({key})", False, "no error")
+        except WSError as err:
+            check(
+                f"replace refused without leave: {key}, a validation error",
+                err.code == "service_validation_error"
+                and err.error.get("translation_key") == key,
+                err.error,
+            )
+    check(
+        "nothing was written: the playlist is as it was",
+        await writes() == before and await contents() == items,
+        await writes() - before,
+    )
+    replaced = await client.call_service(
+        ds.DOMAIN,
+        "lastfm_top_tracks",
+        {**request, "allow_replace": True, "allow_local_loss": True},
+    )
+    top = await contents()
+    version = (replaced.get("targets") or [{}])[0].get("snapshot_version")
+    check(
+        "with allow_replace and allow_local_loss: replaced, its version kept first",
+        replaced.get("status") == "success" and 0 < len(top) <= 10 and version is not None,
+        replaced,
+    )
+    try:
+        event = await next_event(snapshots, 10, version=version)
+        check(
+            "event spotifreak_playlist_snapshot: before_replace, 122 entries",
+            event["data"]["reason"] == "before_replace" and event["data"]["tracks"] == 122,
+            event["data"],
+        )
+    except TimeoutError:
+        check("event spotifreak_playlist_snapshot", False, "no event within 10 s")
+    listed = await client.call_service(
+        ds.DOMAIN, "list_playlist_versions", {"playlist": "E2E road trip"}
+    )
+    check(
+        "list_playlist_versions: the version, 122 entries, 1 unrestorable",
+        [(v["version"], v["tracks"], v["unrestorable"]) for v in listed.get("versions", [])]
+        == [(version, 122, 1)],
+        listed,
+    )
+    before = await writes()
+    dry = await client.call_service(
+        ds.DOMAIN, "restore_playlist", {"playlist": "E2E road trip", "dry_run": True}
+    )
+    check(
+        "restore_playlist dry run: says what it would add, writes nothing",
+        dry.get("status") == "dry_run" and dry.get("added", 0) > 100 and await writes() == before,
+        dry,
+    )
+    restored = await client.call_service(
+        ds.DOMAIN, "restore_playlist", {"playlist": "E2E road trip"}
+    )
+    check(
+        "restore_playlist puts back exactly the previous list (without the local file)",
+        await contents() == [uri for uri in items if uri != local],
+        restored,
+    )
+    check(
+        "… partial, the local file listed as unrestorable",
+        restored.get("status") == "partial"
+        and [item.get("uri") for item in restored.get("unrestorable", [])] == [local]
+        and restored.get("version") == version,
+        restored,
+    )
+    registry = await client.ws("config/entity_registry/list")
+    sensor = next(
+        (
+            entry["entity_id"]
+            for entry in registry
+            if entry["platform"] == ds.DOMAIN
+            and entry["unique_id"] == f"{demo.user_id}_playlist_versions"
+        ),
+        None,
+    )
+    value = await wait_state(demo, sensor, lambda v: v == "2") if sensor else None
+    check("the Playlist versions sensor counts 2", value == "2", (sensor, value))
 
 
 async def _confirm_http(demo: ds.Demo) -> None:

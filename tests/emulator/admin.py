@@ -57,6 +57,7 @@ class Admin:
             web.post("/_emulator/reset", self.reset),
             web.get("/_emulator/library", self.get_library),
             web.post("/_emulator/library", self.load_library),
+            web.post("/_emulator/playlists", self.create_playlist),
             web.post("/_emulator/tokens", self.tokens),
             web.post("/_emulator/tokens/expire", self.expire_tokens),
             web.post("/_emulator/settings", self.settings),
@@ -159,6 +160,34 @@ class Admin:
             return bad(f"invalid dataset: {err}")
         self.emu.replace_library(library, source="admin")
         return ok(self.emu.state())
+
+    async def create_playlist(self, request: web.Request) -> web.Response:
+        """Body {"name", "items": [uri, ...] (tracks, local files, episodes), "public": bool,
+        "added_at": ISO time for every entry (default: now)}: a playlist made by hand."""
+        try:
+            body = await self._body(request)
+            name, items = body["name"], body.get("items", [])
+            if not isinstance(name, str) or not isinstance(items, list):
+                raise TypeError("name must be a string, items a list of URIs")
+            with self.emu.library.acting_as("admin"):
+                playlist = self.emu.library.create_playlist(
+                    name, items=items, public=bool(body.get("public", False))
+                )
+            if isinstance(body.get("added_at"), str):
+                for entry in playlist.entries:
+                    entry.added_at = body["added_at"]
+        except (ValueError, KeyError, TypeError, LibraryError) as err:
+            return bad(f"invalid playlist: {err}")
+        return ok(
+            {
+                "id": playlist.id,
+                "uri": playlist.uri,
+                "name": playlist.name,
+                "snapshot_id": playlist.snapshot_id,
+                "uris": playlist.uris,
+            },
+            status=201,
+        )
 
     async def tokens(self, request: web.Request) -> web.Response:
         try:

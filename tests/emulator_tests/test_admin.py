@@ -121,6 +121,30 @@ async def test_load_library(emulator: Emulator, spotify: Any, http: aiohttp.Clie
     assert Library.from_json(dataset).to_json() == emulator.library.to_json()
 
 
+async def test_create_a_playlist_by_hand(emulator: Emulator, http: aiohttp.ClientSession) -> None:
+    lib = emulator.library
+    local = next(iter(lib.local_tracks))
+    episode = next(iter(lib.episodes))
+    items = [lib.catalogue[0].uri, local, episode]
+    status, made = await admin(
+        http,
+        emulator,
+        "POST",
+        "playlists",
+        {"name": "By hand", "items": items, "added_at": "2024-01-02T03:04:05Z"},
+    )
+    assert status == 201
+    assert made["uris"] == items
+    playlist = lib.playlists[made["id"]]
+    assert lib.me_playlists[0] is playlist
+    assert {entry.added_at for entry in playlist.entries} == {"2024-01-02T03:04:05Z"}
+    assert emulator.changes[-1].source == "admin"
+    for body in ({"items": items}, {"name": "x", "items": ["spotify:track:" + "0" * 22]}):
+        status, error = await admin(http, emulator, "POST", "playlists", body)
+        assert status == 400
+        assert error["error"]["message"].startswith("invalid playlist")
+
+
 async def test_tokens_changes_settings(emulator: Emulator, http: aiohttp.ClientSession) -> None:
     status, tokens = await admin(http, emulator, "POST", "tokens")
     assert status == 200

@@ -3,7 +3,7 @@ every response checked against the OpenAPI description."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 import math
 from typing import Any
 
@@ -382,8 +382,8 @@ async def test_what_a_playlist_history_relies_on(
     added = await in_executor(spotify.playlist_add_items, playlist.id, [b])
     assert added["snapshot_id"] != stale
     assert playlist.entries[-1].added_at != "2020-02-02T02:02:02Z"
-    stamped = datetime.strptime(str(playlist.entries[-1].added_at), "%Y-%m-%dT%H:%M:%SZ")
-    assert abs(stamped.replace(tzinfo=UTC).timestamp() - emulator.changes[-1].at) < 2
+    stamped = datetime.fromisoformat(str(playlist.entries[-1].added_at))
+    assert abs(stamped.timestamp() - emulator.changes[-1].at) < 2
     url = f"{emulator.api_url}playlists/{playlist.id}/items"
     status, body, _ = await fetch(
         http,
