@@ -234,7 +234,53 @@ def day_section(report: Report, figures: dict[str, Any]) -> None:
     for endpoint in endpoints:
         breakdown.add(endpoint, *(str(v["by_endpoint"].get(endpoint, 0)) for v in variants))
     breakdown.add("total", *(str(v["calls"]) for v in variants))
-    report.tables += [table, breakdown]
+    report.tables += [table, breakdown, _history_table(report, figures)]
+
+
+def _history_table(report: Report, figures: dict[str, Any]) -> Table:
+    """2c: the day with the playlist history on — what its versions cost, by sync."""
+    table = Table(
+        "2c. The day with the playlist history on (a version before every destructive write)",
+        [
+            "cache interval",
+            "calls",
+            "versions",
+            "calls for versions",
+            "calls without history",
+            "mirrors (appends): versions / calls",
+        ],
+    )
+    for key, result in figures.items():
+        if not key.startswith("spotifreak_"):
+            continue
+        history = result["history"]
+        table.add(
+            f"{result['interval_minutes']} min",
+            str(result["calls"]),
+            str(history["versions"]),
+            str(history["calls"]),
+            str(result["calls"] - history["calls"]),
+            f"{history['append_versions']} / {history['append_calls']}",
+        )
+        report.target(
+            "day",
+            f"appends cost nothing extra with history on ({result['interval_minutes']} min)",
+            history["append_versions"] == 0 and history["append_calls"] == 0,
+            f"{history['append_versions']} versions, {history['append_calls']} calls "
+            "for the mirrors' versions",
+            hard=True,
+        )
+        by_sync = ", ".join(
+            f"{sync_id} {row['versions']}/{row['calls']}"
+            for sync_id, row in history["by_sync"].items()
+        )
+        table.notes.append(f"{result['interval_minutes']} min, versions/calls by sync: {by_sync}")
+    table.notes.append(
+        "Only the Last.fm replace takes versions: each time the chart changed, the playlist "
+        "(remembered, not read) is read once for its version (⌈tracks/50⌉ calls). Calls without "
+        "history = calls - calls for versions: those reads are the only requests the history adds."
+    )
+    return table
 
 
 def resolve_section(report: Report, figures: dict[str, Any]) -> None:

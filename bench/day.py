@@ -163,8 +163,10 @@ async def run_spotifreak(config: DayConfig, interval: timedelta) -> dict[str, An
                 lastfm_username=LASTFM_USER,
                 match_cache=MatchCache(clock=day.clock),
             )
+            history = syncs.playlist_history  # on, as always: versions before destructive writes
             counting = False
             marks = (0, 0)  # refreshes and their calls when the warm-up ended
+            history_marks: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
 
             async def before_tick() -> None:
                 if cache.due():
@@ -173,12 +175,13 @@ async def run_spotifreak(config: DayConfig, interval: timedelta) -> dict[str, An
                         day.floor.add_refresh(host.call(lambda: len(host.library.me_playlists)))
 
             async def tick() -> None:
-                nonlocal counting, marks
+                nonlocal counting, marks, history_marks
                 for record in await _spotifreak_tick(syncs):
                     if counting:
                         statuses[f"{record.sync_type}:{record.status}"] += 1
                 if not counting:  # everything after the warm-up counts
                     counting, marks = True, (cache.refreshes, cache.refresh_calls)
+                    history_marks = (Counter(history.snapshots), Counter(history.snapshot_calls))
 
             result = await day.drive(host, tick, before_tick)
     result.update(
@@ -188,8 +191,29 @@ async def run_spotifreak(config: DayConfig, interval: timedelta) -> dict[str, An
         floor=day.floor.as_dict(),
         statuses=dict(sorted(statuses.items())),
         match_cache_entries=len(syncs.match_cache),
+        history=_history_figures(history.snapshots, history.snapshot_calls, history_marks),
     )
     return result
+
+
+def _history_figures(
+    snapshots: Counter[str],
+    calls: Counter[str],
+    marks: tuple[Counter[str], Counter[str]],
+) -> dict[str, Any]:
+    """The playlist history's share of the day: versions kept and the reads they cost, by sync."""
+    versions, reads = snapshots - marks[0], calls - marks[1]
+    appends = list(MIRRORS)
+    return {
+        "versions": sum(versions.values()),
+        "calls": sum(reads.values()),
+        "by_sync": {
+            sync_id: {"versions": versions[sync_id], "calls": reads[sync_id]}
+            for sync_id in [*MIRRORS, LASTFM_SYNC]
+        },
+        "append_versions": sum(versions[sync_id] for sync_id in appends),
+        "append_calls": sum(reads[sync_id] for sync_id in appends),
+    }
 
 
 async def run_naive(config: DayConfig) -> dict[str, Any]:

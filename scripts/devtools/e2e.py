@@ -771,8 +771,7 @@ async def check_playlist_history(demo: ds.Demo, report: Report) -> None:
         except WSError as err:
             check(
                 f"replace refused without leave: {key}, a validation error",
-                err.code == "service_validation_error"
-                and err.error.get("translation_key") == key,
+                err.code == "service_validation_error" and err.error.get("translation_key") == key,
                 err.error,
             )
     check(

@@ -223,7 +223,7 @@ async def test_the_keeper_saves_before_it_counts() -> None:
     )
     assert saved[-1]["playlists"]["p1"][0]["items"][1]["kind"] == "local"
     assert kept == [version]
-    assert keeper.snapshots == 1
+    assert keeper.snapshots == {"s": 1}
     keeper.mark_created("p1")
     keeper.mark_created("p1")
     assert changed == [True]
@@ -239,7 +239,7 @@ async def test_a_version_that_cannot_be_saved_is_not_kept() -> None:
     with pytest.raises(HistorySaveError):
         await keeper.keep(_record(), ITEMS, reason=REASON_MANUAL, taken_at=T0)
     assert len(keeper.history) == 0
-    assert keeper.snapshots == 0
+    assert not keeper.snapshots
 
     async def cancelled(_data: dict[str, Any]) -> None:
         raise asyncio.CancelledError

@@ -298,6 +298,7 @@ async def test_replace_follows_a_new_rank_order(sync: Sync, world: World) -> Non
     # the contents were remembered, but the version kept before the reorder needs the entries
     assert sync.emu.count("GET", ITEMS) == 1
     assert record.targets[0]["snapshot_version"] is not None
+    assert sync.account.playlist_history.snapshot_calls == {"lastfm_weekly": 1}
 
 
 async def test_replace_100_tracks_over_a_longer_playlist(sync: Sync, world: World) -> None:

@@ -62,6 +62,8 @@ async def test_a_removal_keeps_a_version_read_this_run_at_no_extra_call(account:
     assert version.uris == [a, b, a, c]
     assert version.reason == "before_remove"
     assert (target.removed, target.removed_uris) == (2, [a])
+    assert account.playlist_history.snapshots == {"": 1}
+    assert sum(account.playlist_history.snapshot_calls.values()) == 0
     await writer.remove([b])  # one version per writer: the first write's
     assert len(account.playlist_history.history) == 1
     assert account.uris(playlist.id) == [c]

@@ -380,8 +380,10 @@ class HistoryKeeper:
         self._on_kept = on_kept
         self._on_changed = on_changed
         self._lock = asyncio.Lock()
-        self.snapshots = 0  # versions taken since start-up
-        self.snapshot_calls = 0  # Spotify requests spent reading playlists for them
+        # Since start-up, per sync id ("" for none): versions taken, and the Spotify requests
+        # spent reading playlists only for them (what the playlist history costs).
+        self.snapshots: Counter[str] = Counter()
+        self.snapshot_calls: Counter[str] = Counter()
 
     async def keep(
         self,
@@ -392,10 +394,12 @@ class HistoryKeeper:
         taken_at: datetime,
         run_id: str | None = None,
         sync_id: str | None = None,
+        read_calls: int = 0,
     ) -> PlaylistVersion:
         """Take a version of the playlist and save it; raise `HistorySaveError` if it cannot be.
 
-        Nothing of a version that could not be saved stays in the history.
+        `read_calls`: the requests spent reading the entries only for this version. Nothing of
+        a version that could not be saved stays in the history.
         """
         async with self._lock:
             version = PlaylistVersion(
@@ -421,7 +425,8 @@ class HistoryKeeper:
                             f"The version of {record.name!r} could not be saved: {err}"
                         ) from err
                     raise
-            self.snapshots += 1
+            self.snapshots[sync_id or ""] += 1
+            self.snapshot_calls[sync_id or ""] += read_calls
         if self._on_kept is not None:
             self._on_kept(version)
         return version

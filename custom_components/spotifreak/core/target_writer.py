@@ -293,11 +293,11 @@ class TargetWriter:
 
     async def _take_version(self, reason: str) -> None:
         """Save the playlist's entries in the history: those read this run, else read them now."""
-        items = self._items
+        items, calls = self._items, 0
         if items is None:
             before = self._ctx.calls()
             items = await self._read()
-            self._ctx.playlist_history.snapshot_calls += self._ctx.calls() - before
+            calls = self._ctx.calls() - before
         version = await self._ctx.playlist_history.keep(
             self._record(),
             items,
@@ -305,6 +305,7 @@ class TargetWriter:
             taken_at=self._ctx.now(),
             run_id=self._ctx.run_id,
             sync_id=self._ctx.sync_id,
+            read_calls=calls,
         )
         self._versioned = True
         self._target.snapshot_version = version.version
