@@ -75,6 +75,7 @@ async def _road_trip(
 
 
 LASTFM = {"playlist": "Summer road trip", "period": "7day", "limit": 10}
+REPLACE = {**LASTFM, "allow_replace": True, "allow_local_loss": True}  # with every leave
 
 
 async def test_replace_is_refused_then_restored_exactly(
@@ -99,9 +100,7 @@ async def test_replace_is_refused_then_restored_exactly(
     assert emulator.count("GET", ITEMS) == 3  # ⌈122/50⌉: the local files had to be seen
 
     emulator.reset_log()
-    replaced = await _call(
-        hass, "lastfm_top_tracks", {**LASTFM, "allow_replace": True, "allow_local_loss": True}
-    )
+    replaced = await _call(hass, "lastfm_top_tracks", REPLACE)
     assert replaced["status"] == "success"
     top = library.playlist_uris(playlist.id)
     assert 0 < len(top) <= 10
@@ -171,9 +170,7 @@ async def test_a_failure_between_put_and_post_is_completed_by_restoring_again(
     """Restore is a PUT of 100 and POSTs: a failed POST fails the run; restoring again ends it."""
     library = emulator.library
     playlist, items = await _road_trip(hass, emulator, init_integration)
-    await _call(
-        hass, "lastfm_top_tracks", {**LASTFM, "allow_replace": True, "allow_local_loss": True}
-    )
+    await _call(hass, "lastfm_top_tracks", REPLACE)
     emulator.inject(Fault(method="POST", path=f"/v1/playlists/{playlist.id}/items", status=503))
     with pytest.raises(HomeAssistantError) as failed:
         await _call(hass, "restore_playlist", {"playlist": "Summer road trip"})
@@ -216,7 +213,7 @@ async def test_dry_runs_write_nothing_and_leave_no_trace(
     lastfm = await _call(
         hass,
         "lastfm_top_tracks",
-        {**LASTFM, "allow_replace": True, "allow_local_loss": True, "dry_run": True},
+        {**REPLACE, "dry_run": True},
     )
     assert lastfm["status"] == "dry_run"
     removed = lastfm["targets"][0]["removed_uris"]
@@ -234,9 +231,7 @@ async def test_dry_runs_write_nothing_and_leave_no_trace(
     assert real["added"] == dry["added"]
     assert real["targets"][0]["added_uris"] == target["added_uris"]
 
-    await _call(
-        hass, "lastfm_top_tracks", {**LASTFM, "allow_replace": True, "allow_local_loss": True}
-    )
+    await _call(hass, "lastfm_top_tracks", REPLACE)
     emulator.reset_log()
     restore = await _call(
         hass, "restore_playlist", {"playlist": "Summer road trip", "dry_run": True}
@@ -298,7 +293,7 @@ async def test_a_version_that_cannot_be_saved_stops_the_write(
         await _call(
             hass,
             "lastfm_top_tracks",
-            {**LASTFM, "allow_replace": True, "allow_local_loss": True},
+            REPLACE,
         )
     assert failed.value.translation_key == "snapshot_failed"
     assert _writes(emulator) == 0

@@ -201,11 +201,7 @@ class SyncManager:
         try:
             record = await asyncio.shield(run)
         except SyncInputError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key=err.key,
-                translation_placeholders=err.placeholders,
-            ) from err
+            raise _input_error(err) from err
         except asyncio.CancelledError:
             caller = asyncio.current_task()
             if not run.cancelled() or (caller is not None and caller.cancelling()):
@@ -215,11 +211,7 @@ class SyncManager:
                 "sync_failed", REASON_INTERRUPTED, last.error if last else None
             ) from None
         if record.status is RunStatus.FAILED and record.reason == REASON_SNAPSHOT_FAILED:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=REASON_SNAPSHOT_FAILED,
-                translation_placeholders={"error": record.error or ""},
-            )
+            raise _snapshot_failed(record.error)
         if record.status in (RunStatus.FAILED, RunStatus.RATE_LIMITED):
             raise _run_error(
                 f"sync_{record.status}", record.reason, record.error, record.retry_after
@@ -316,19 +308,29 @@ def _translated_errors() -> Iterator[None]:
     try:
         yield
     except SyncInputError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key=err.key,
-            translation_placeholders=err.placeholders,
-        ) from err
+        raise _input_error(err) from err
     except SpotifyError as err:
         raise spotify_error(err) from err
     except HistorySaveError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key=REASON_SNAPSHOT_FAILED,
-            translation_placeholders={"error": str(err)},
-        ) from err
+        raise _snapshot_failed(str(err)) from err
+
+
+def _input_error(err: SyncInputError) -> ServiceValidationError:
+    """Return the translated error of input the user can fix (nothing was written)."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=err.key,
+        translation_placeholders=err.placeholders,
+    )
+
+
+def _snapshot_failed(error: str | None) -> HomeAssistantError:
+    """Return the translated error of a version that could not be saved (nothing was written)."""
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=REASON_SNAPSHOT_FAILED,
+        translation_placeholders={"error": error or ""},
+    )
 
 
 def _run_error(
