@@ -73,7 +73,9 @@ class HistoryStore:
         except (HomeAssistantError, ValueError) as err:
             LOGGER.warning("The stored playlist history could not be read (%s)", err)
             stored = None
-        history = PlaylistHistory.from_store(
+        # Megabytes of versions are parsed in the executor: the loaded dict is nobody else's.
+        history = await self._hass.async_add_executor_job(
+            PlaylistHistory.from_store,
             stored,
             int(options.get(CONF_HISTORY_VERSIONS, DEFAULT_MAX_VERSIONS)),
             int(options.get(CONF_HISTORY_MAX_BYTES, DEFAULT_MAX_BYTES)),
