@@ -40,6 +40,15 @@ class Fault:
       A `str` body is served as is (text/html when it starts with `<`, else text/plain).
     - `lastfm_error`: the Last.fm error code to serve (its HTTP status defaults to the one Last.fm
       uses; `status=200` serves the error body with HTTP 200, as Last.fm sometimes does).
+
+    Or it lets the request be answered normally and then changes the JSON answer (a malformed
+    page that is otherwise well served):
+    - `items_dropped`: drop the last N entries of the answer's `items` list (its `total` and
+      `next` stay: a page with fewer entries than `total` says);
+    - `item_patch`: merge these keys into the entry at `item_index` of `items` (an entry with odd
+      types, e.g. `{"owner": "someone"}`; a null entry becomes the patch itself);
+    - `body_patch`: merge these keys into the answer itself (e.g. `{"next": None}` ends a listing
+      early, `{"total": "many"}`).
     """
 
     status: int | None = None
@@ -54,6 +63,10 @@ class Fault:
     body: Any = None
     lastfm_error: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    items_dropped: int = 0
+    item_patch: dict[str, Any] | None = None
+    item_index: int = 0
+    body_patch: dict[str, Any] | None = None
     # bookkeeping
     id: int = field(default_factory=lambda: next(_FAULT_IDS))
     seen: int = 0
@@ -68,8 +81,14 @@ class Fault:
             and self.lastfm_error is None
             and self.body is None
             and not self.delay
+            and not self.modifies
         ):
-            raise ValueError("a Fault needs status, drop, lastfm_error, body or delay")
+            raise ValueError(
+                "a Fault needs status, drop, lastfm_error, body, delay, items_dropped, "
+                "item_patch or body_patch"
+            )
+        if self.items_dropped < 0:
+            raise ValueError("items_dropped must be >= 0")
         if self.times is not None and self.times < 1:
             raise ValueError("times must be >= 1 or None")
 
@@ -78,8 +97,34 @@ class Fault:
         return self.times is None or self.fired < self.times
 
     @property
+    def modifies(self) -> bool:
+        """Changes the normal answer instead of replacing it."""
+        return (
+            bool(self.items_dropped) or self.item_patch is not None or self.body_patch is not None
+        )
+
+    def modify(self, data: Any) -> Any:
+        """Apply `items_dropped`, `item_patch` and `body_patch` to a normal JSON answer."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        items = data.get("items")
+        if isinstance(items, list):
+            items = list(items)
+            if self.items_dropped:
+                del items[max(0, len(items) - self.items_dropped) :]
+            if self.item_patch is not None and 0 <= self.item_index < len(items):
+                entry = items[self.item_index]
+                patched = {**entry, **self.item_patch} if isinstance(entry, dict) else None
+                items[self.item_index] = patched if patched is not None else dict(self.item_patch)
+            data["items"] = items
+        if self.body_patch is not None:
+            data.update(self.body_patch)
+        return data
+
+    @property
     def passthrough(self) -> bool:
-        """Only adds latency."""
+        """Lets the request through to normal handling (adding latency, or changing the answer)."""
         return (
             self.status is None
             and not self.drop

@@ -377,13 +377,25 @@ class Emulator:
         if http_exception is not None:
             return self._route_error(area, http_exception.status)
         try:
-            return await handler(request)
+            response = await handler(request)
         except SpotifyError as err:
             return error_response(err.status, err.message, err.headers)
         except OAuthError as err:
             return oauth_error_response(err.status, err.error, err.description)
         except LastfmError as err:
             return lastfm_error_response(err.code, err.message, err.status)
+        if fault is not None and fault.modifies:
+            return self._modified(response, fault)
+        return response
+
+    @staticmethod
+    def _modified(response: web.StreamResponse, fault: Fault) -> web.StreamResponse:
+        """The normal answer with the fault's changes applied (JSON answers only)."""
+        if not isinstance(response, web.Response) or response.content_type != "application/json":
+            return response
+        assert isinstance(response.body, bytes)
+        data = fault.modify(json.loads(response.body))
+        return json_response(data, status=response.status)
 
     def _route_error(self, area: str, status: int) -> web.Response:
         if area == "lastfm":

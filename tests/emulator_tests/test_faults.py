@@ -250,3 +250,97 @@ async def test_faults_on_accounts_and_unknown_paths(
         "<html>Bad gateway</html>",
         "text/html; charset=utf-8",
     )
+
+
+async def test_malformed_pages_served_with_http_200(emulator: Emulator, spotify: Any) -> None:
+    """A 200 whose body is not JSON (a captive portal) is `None` to spotipy; `{}` is `{}`."""
+    emulator.inject(Fault(status=200, body="<html>Log in to the hotel Wi-Fi</html>"))
+    assert await in_executor(spotify.current_user_playlists, limit=50) is None
+    emulator.inject(Fault(status=200, body={}, path="/v1/me/playlists"))
+    assert await in_executor(spotify.current_user_playlists, limit=50) == {}
+    assert [r.status for r in emulator.requests] == [200, 200]
+
+
+async def test_items_dropped_keeps_total_and_next(emulator: Emulator, spotify: Any) -> None:
+    """`items_dropped` serves a page with fewer entries than `total` says; the rest is real."""
+    whole = await in_executor(spotify.current_user_playlists, limit=50)
+    fault = emulator.inject(Fault(items_dropped=3, path="/v1/me/playlists"))
+    page = await in_executor(spotify.current_user_playlists, limit=50)
+    assert page["items"] == whole["items"][:-3]
+    assert (page["total"], page["next"]) == (whole["total"], whole["next"])
+    assert emulator.requests[-1].fault == fault.id
+    again = await in_executor(spotify.current_user_playlists, limit=50)
+    assert again["items"] == whole["items"]  # times=1: fired once
+
+
+async def test_item_and_body_patches(emulator: Emulator, spotify: Any) -> None:
+    """`item_patch` gives one entry odd types; `body_patch` changes the page itself."""
+    whole = await in_executor(spotify.current_user_playlists, limit=50)
+    emulator.inject(
+        Fault(item_patch={"owner": "someone", "items": {"total": "many"}}, item_index=2)
+    )
+    page = await in_executor(spotify.current_user_playlists, limit=50)
+    assert page["items"][2]["owner"] == "someone"
+    assert page["items"][2]["items"] == {"total": "many"}
+    assert page["items"][2]["id"] == whole["items"][2]["id"]
+    assert page["items"][3] == whole["items"][3]
+    null_at = next(i for i, item in enumerate(whole["items"]) if item is None)
+    emulator.inject(Fault(item_patch={"id": 7}, item_index=null_at))
+    assert (await in_executor(spotify.current_user_playlists, limit=50))["items"][null_at] == {
+        "id": 7
+    }
+    emulator.inject(Fault(body_patch={"next": None, "total": "many"}, path="/v1/me/playlists"))
+    page = await in_executor(spotify.current_user_playlists, limit=50)
+    assert (page["next"], page["total"]) == (None, "many")
+    assert page["items"] == whole["items"]
+    emulator.inject(Fault(body_patch={"x": 1}, path="/v1/me/playlists", status=503))
+    assert (await raises(spotify.current_user_playlists)).http_status == 429  # status wins
+    with pytest.raises(ValueError, match="items_dropped"):
+        Fault(items_dropped=-1, path="/v1/me/")
+
+
+async def test_modifiers_leave_errors_and_other_bodies_alone(
+    emulator: Emulator, http: aiohttp.ClientSession
+) -> None:
+    """A changing fault only touches JSON answers; errors and redirects pass as they are."""
+    emulator.inject(Fault(body_patch={"x": 1}, path="/v1/me/playlists"))
+    status, body, _ = await fetch(http, "GET", f"{emulator.api_url}me/playlists")
+    assert status == 401  # no token: the error answer is not patched
+    assert "x" not in body
+    emulator.inject(Fault(body_patch={"x": 1}, path="/authorize"))
+    status, _, headers = await fetch(
+        http,
+        "GET",
+        f"{emulator.authorize_url}?client_id={emulator.client_id}&response_type=code"
+        "&redirect_uri=http://127.0.0.1/cb&state=s",
+    )
+    assert status == 302
+    assert headers["Location"].startswith("http://127.0.0.1/cb?")
+
+
+@pytest.mark.parametrize(
+    ("body", "raised"),
+    [
+        ({"error": {"status": 429, "message": "Quota", "reason": "QUOTA_EXCEEDED"}}, None),
+        ({"error": "QUOTA_EXCEEDED"}, AttributeError),
+        (["QUOTA_EXCEEDED"], AttributeError),
+        ({"error": ["QUOTA_EXCEEDED"]}, AttributeError),
+        ("<html><body>QUOTA_EXCEEDED</body></html>", None),
+        ("", None),
+    ],
+)
+async def test_429_bodies_of_any_shape(
+    emulator: Emulator, spotify: Any, body: Any, raised: type[Exception] | None
+) -> None:
+    """What spotipy 2.26.0 makes of a 429 by body shape: an `error` that is not an object (or a
+    body that is a list) crashes its error handling; an object or a non-JSON body is a
+    SpotifyException with the Retry-After header."""
+    emulator.inject(Fault(status=429, retry_after=3600, body=body, path="/v1/me/playlists"))
+    if raised is not None:
+        with pytest.raises(raised):
+            await in_executor(spotify.current_user_playlists)
+    else:
+        error = await raises(spotify.current_user_playlists)
+        assert error.http_status == 429
+        assert error.headers["Retry-After"] == "3600"
+    assert emulator.requests[-1].status == 429

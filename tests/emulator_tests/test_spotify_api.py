@@ -448,6 +448,21 @@ async def test_create_playlist(
     assert status == 404  # removed in 2026
 
 
+async def test_create_playlist_name_limit(
+    emulator: Emulator, spotify: Any, http: aiohttp.ClientSession, auth: dict[str, str]
+) -> None:
+    """Names of up to 100 characters are created; longer ones are refused with a 400."""
+    created = await in_executor(spotify.current_user_playlist_create, "é" * 100)
+    assert created["name"] == "é" * 100
+    before = len(emulator.library.playlists)
+    status, body, _ = await fetch(
+        http, "POST", f"{emulator.api_url}me/playlists", headers=auth, json={"name": "x" * 101}
+    )
+    assert status == 400
+    validate_error(400, body)
+    assert len(emulator.library.playlists) == before
+
+
 async def test_saved_tracks(emulator: Emulator, spotify: Any) -> None:
     lib = emulator.library
     page = await in_executor(spotify.current_user_saved_tracks, limit=50)
