@@ -246,3 +246,100 @@ async def test_export_file_matches_seed_format(
         "snapshot_id",
         "tracks_total",
     }
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param(Fault(status=200, body="<html>Captive portal</html>", after=1), id="html"),
+        pytest.param(Fault(status=200, body={}), id="empty-object"),
+        pytest.param(Fault(items_dropped=10, after=1), id="fewer-entries-than-total"),
+        pytest.param(Fault(body_patch={"next": None}), id="ends-early"),
+    ],
+)
+@pytest.mark.parametrize("entry_options", [{CONF_EXPORT_PATH: "playlist-cache.json"}])
+@pytest.mark.emulator(playlists=120)
+async def test_malformed_listing_keeps_the_cache(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    emulator: Emulator,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    fault: Fault,
+) -> None:
+    """A listing answered with HTTP 200 but malformed is a failed refresh: the cache, its Store,
+    the export and the entities stay, no event says playlists were removed, and a mirror with
+    create_missing does not create a second playlist of a name that exists."""
+    entry = await setup_entry()
+    coordinator = entry.runtime_data.coordinator
+    await entry.runtime_data.coordinator.async_flush()
+    export = Path(hass.config.path("playlist-cache.json"))
+    exported = await hass.async_add_executor_job(export.read_text)
+    stored = json.dumps(hass_storage[f"{DOMAIN}.{entry.entry_id}.cache"]["data"]["playlists"])
+    before = dict(coordinator.data.records)
+    count = cache_state(hass, entry, "playlist_count")
+    listing = emulator.library.me_playlists
+    last_on_page_3 = next(
+        p for p in reversed(listing) if p is not None and p.owner_id == emulator.library.user_id
+    )
+    assert listing.index(last_on_page_3) >= len(listing) - 10  # among the entries lost
+    assert len(coordinator.data.named(last_on_page_3.name)) == 1
+    events = async_capture_events(hass, EVENT_CACHE_REFRESHED)
+    fault.path, fault.times = "/v1/me/playlists", None
+    emulator.inject(fault)
+
+    with pytest.raises(HomeAssistantError):
+        await hass.services.async_call(DOMAIN, "refresh_playlist_cache", {}, blocking=True)
+    await hass.async_block_till_done()
+    assert not coordinator.last_update_success
+    assert coordinator.data.records == before
+    assert cache_state(hass, entry, "playlist_count") == count
+    assert not events
+    await coordinator.async_flush()
+    assert (
+        json.dumps(hass_storage[f"{DOMAIN}.{entry.entry_id}.cache"]["data"]["playlists"]) == stored
+    )
+    assert await hass.async_add_executor_job(export.read_text) == exported
+
+    library = emulator.library
+    named = [p.id for p in library.me_playlists if p is not None and p.name == last_on_page_3.name]
+    await hass.services.async_call(
+        DOMAIN,
+        "mirror_playlist",
+        {"source": "liked_songs", "targets": [last_on_page_3.name], "max_tracks": 2},
+        blocking=True,
+    )
+    assert [
+        p.id for p in library.me_playlists if p is not None and p.name == last_on_page_3.name
+    ] == named
+
+
+@pytest.mark.emulator(playlists=120)
+async def test_an_entry_with_odd_types_does_not_fail_the_refresh(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """One listed playlist with odd types (owner a string, total "many") is skipped like a null
+    entry: the refresh succeeds with every other playlist (a cached record of it is kept)."""
+    coordinator = init_integration.runtime_data.coordinator
+    listed = [p for p in emulator.library.me_playlists[:50] if p is not None]
+    odd = listed[3]
+    emulator.inject(
+        Fault(
+            item_patch={
+                "owner": "someone",
+                "items": {"total": "many"},
+                "tracks": {"total": "many"},
+            },
+            item_index=emulator.library.me_playlists.index(odd),
+            path="/v1/me/playlists",
+            times=None,
+        )
+    )
+    fresh = emulator.library.create_playlist("Fresh one")
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    assert coordinator.data.get(fresh.id) is not None
+    kept = coordinator.data.get(odd.id)
+    assert kept is not None  # the record the cache had
+    assert kept.owner == odd.owner_id
+    expected = {p.id for p in emulator.library.me_playlists if p is not None}
+    assert set(coordinator.data.records) == expected

@@ -221,3 +221,49 @@ async def test_tokens_never_logged(emulator: Emulator, caplog: pytest.LogCapture
         with pytest.raises(SpotifyNotFoundError):
             await in_executor(client.current_user)
     assert "HTTP Error" not in caplog.text
+
+
+MALFORMED_LISTINGS = [
+    pytest.param(Fault(status=200, body="<html>Hotel Wi-Fi</html>", after=1), id="html-page-2"),
+    pytest.param(Fault(status=200, body={}), id="empty-object-page-1"),
+    pytest.param(Fault(status=200, body={"items": None, "next": None}), id="items-null"),
+    pytest.param(Fault(items_dropped=2, after=1), id="fewer-entries-than-total"),
+    pytest.param(Fault(body_patch={"next": None}), id="ends-early"),
+    pytest.param(Fault(body_patch={"total": "many"}, after=2), id="total-not-a-number"),
+]
+
+
+@pytest.mark.parametrize("fault", MALFORMED_LISTINGS)
+@pytest.mark.emulator(playlists=120)
+async def test_a_malformed_listing_is_a_failure(emulator: Emulator, fault: Fault) -> None:
+    """A listing counts only when it reached `next: null` through well-formed pages holding as
+    many entries as `total` said; anything else is an error, never a short list."""
+    client = _client(emulator, [])
+    fault.path, fault.times = "/v1/me/playlists", None
+    emulator.inject(fault)
+    with pytest.raises(SpotifyUnavailableError):
+        await in_executor(client.all_playlists)
+
+
+@pytest.mark.emulator(playlists=120)
+async def test_a_malformed_page_is_read_again(emulator: Emulator) -> None:
+    """A malformed page is retried like a 5xx (a read), and the listing then completes."""
+    sleeps: list[float] = []
+    client = _client(emulator, sleeps)
+    emulator.inject(Fault(status=200, body="<html/>", path="/v1/me/playlists", after=1))
+    entries = await in_executor(client.all_playlists)
+    assert len(entries) == len(emulator.library.me_playlists)
+    assert sleeps == [0.5]
+
+
+async def test_a_truncated_playlist_read_is_a_failure(emulator: Emulator) -> None:
+    """Reading a playlist's items checks completeness too: a short read would make a sync
+    believe the playlist lacks tracks it holds."""
+    library = emulator.library
+    playlist = library.create_playlist("Long", items=[t.uri for t in library.catalogue[:120]])
+    client = _client(emulator, [])
+    emulator.inject(
+        Fault(items_dropped=5, path=f"/v1/playlists/{playlist.id}/items", after=1, times=None)
+    )
+    with pytest.raises(SpotifyUnavailableError):
+        await in_executor(client.playlist_items, playlist.id)

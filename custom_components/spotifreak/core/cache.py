@@ -91,6 +91,7 @@ class PlaylistCache:
     records: dict[str, PlaylistRecord] = field(default_factory=dict)
     _by_uri: dict[str, str] = field(default_factory=dict, repr=False)
     _by_name: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    skipped: int = field(default=0, compare=False)  # entries of the last listing not readable
 
     def __post_init__(self) -> None:
         """Index the records."""
@@ -100,19 +101,33 @@ class PlaylistCache:
     def build(
         cls,
         user_id: str,
-        entries: Iterable[Mapping[str, Any] | None],
+        entries: Iterable[Any],
         *,
         refreshed_at: datetime,
         cache_filter: CacheFilter | None = None,
+        previous: PlaylistCache | None = None,
     ) -> PlaylistCache:
-        """Normalise the raw `/me/playlists` entries (null entries skipped) and filter them."""
+        """Normalise the raw `/me/playlists` entries and filter them.
+
+        Null entries and entries that cannot be read (odd types) are skipped and counted in
+        `skipped`; a skipped entry whose id the `previous` cache knows keeps that record, so
+        one odd entry neither fails the refresh nor drops a playlist from the cache.
+        """
         cache_filter = cache_filter or CacheFilter()
+        known = previous.records if previous is not None else {}
         records: dict[str, PlaylistRecord] = {}
+        skipped = 0
         for entry in entries:
             record = PlaylistRecord.from_api(entry)
+            if record is None:
+                skipped += 1
+                playlist_id = entry.get("id") if isinstance(entry, Mapping) else None
+                record = known.get(playlist_id) if isinstance(playlist_id, str) else None
             if record is not None and cache_filter.accepts(record, user_id):
                 records[record.id] = record
-        return cls(user_id=user_id, last_refreshed=refreshed_at, records=records)
+        cache = cls(user_id=user_id, last_refreshed=refreshed_at, records=records)
+        cache.skipped = skipped
+        return cache
 
     def _reindex(self) -> None:
         self._by_uri = {record.uri: record.id for record in self.records.values()}

@@ -114,11 +114,20 @@ class PlaylistDirectory:
         Listing and indexing run in one job of `run` (default: the directory's runner), off the
         event loop. Raises the core's `SpotifyError`s; the current cache then stays.
         """
-        user_id, clock, cache_filter = self.user_id, self._clock, self.cache_filter
+        user_id, clock, cache_filter, previous = (
+            self.user_id,
+            self._clock,
+            self.cache_filter,
+            self.cache,
+        )
 
         def build(client: SpotifyClient) -> PlaylistCache:
             return PlaylistCache.build(
-                user_id, client.all_playlists(), refreshed_at=clock(), cache_filter=cache_filter
+                user_id,
+                client.all_playlists(),
+                refreshed_at=clock(),
+                cache_filter=cache_filter,
+                previous=previous,
             )
 
         self._remembered = []
@@ -128,6 +137,8 @@ class PlaylistDirectory:
             remembered, self._remembered = self._remembered, None
         if remembered:
             cache.upsert_many(remembered)
+        if cache.skipped:
+            _LOGGER.debug("%d listed entries were null or not readable; skipped", cache.skipped)
         previous, self.cache = self.cache, cache
         return cache.diff(previous if previous.last_refreshed else None)
 

@@ -38,6 +38,15 @@ class SpotifyUnavailableError(SpotifyError):
     """5xx or a network failure, after the bounded retries allowed for reads."""
 
 
+class SpotifyMalformedError(SpotifyUnavailableError):
+    """An answer with HTTP 200 that is not what was asked: never taken for a short answer.
+
+    Spotify, or something in between such as a captive portal, answered a body that is not
+    JSON, a page without `items`, or a listing that ended before holding as many entries as its
+    `total` said.
+    """
+
+
 class SpotifyNotFoundError(SpotifyError):
     """404: unknown id, or a Spotify-owned playlist that Spotify hides from newer apps."""
 

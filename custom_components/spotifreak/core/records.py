@@ -21,18 +21,39 @@ class PlaylistRecord:
     tracks_total: int
 
     @classmethod
-    def from_api(cls, obj: Mapping[str, Any] | None) -> PlaylistRecord | None:
-        """Normalise a (Simplified)PlaylistObject; None for null entries or ones without an id.
+    def from_api(cls, obj: Any) -> PlaylistRecord | None:
+        """Normalise a (Simplified)PlaylistObject; None for null entries and ones not readable.
 
         Reads the track count from `items` (2026) or `tracks` (before), whichever is present.
+        An entry whose fields have other types than Spotify documents (an `owner` that is a
+        string, a `total` of "many") is not readable: it is skipped like a null entry, it does
+        not fail the listing.
         """
-        if not obj or not obj.get("id"):
+        if not isinstance(obj, Mapping):
             return None
-        counts = obj.get("items") if isinstance(obj.get("items"), Mapping) else None
-        if counts is None or "total" not in counts:
-            counts = obj.get("tracks") if isinstance(obj.get("tracks"), Mapping) else {}
+        playlist_id = obj.get("id")
         owner = obj.get("owner") or {}
-        playlist_id = str(obj["id"])
+        count = _track_count(obj)
+        if (
+            not isinstance(playlist_id, str)
+            or not playlist_id
+            or not isinstance(owner, Mapping)
+            or count is None
+            or not all(
+                isinstance(value, str | None)
+                for value in (
+                    obj.get("uri"),
+                    obj.get("name"),
+                    obj.get("snapshot_id"),
+                    owner.get("id"),
+                )
+            )
+            or not all(
+                isinstance(value, bool | None)
+                for value in (obj.get("collaborative"), obj.get("public"))
+            )
+        ):
+            return None
         return cls(
             id=playlist_id,
             uri=str(obj.get("uri") or f"spotify:playlist:{playlist_id}"),
@@ -41,7 +62,7 @@ class PlaylistRecord:
             collaborative=bool(obj.get("collaborative")),
             public=obj.get("public"),
             snapshot_id=str(obj.get("snapshot_id") or ""),
-            tracks_total=int((counts or {}).get("total") or 0),
+            tracks_total=count,
         )
 
     @classmethod
@@ -70,3 +91,22 @@ class PlaylistRecord:
             "snapshot_id": self.snapshot_id,
             "tracks_total": self.tracks_total,
         }
+
+
+def _track_count(obj: Mapping[str, Any]) -> int | None:
+    """Return the playlist's entry count: `items.total`, or the older `tracks.total`.
+
+    0 when neither is given; None when it is not a count.
+    """
+    for key in ("items", "tracks"):
+        counts = obj.get(key)
+        if isinstance(counts, Mapping) and "total" in counts:
+            total = counts["total"]
+            if total is None:
+                return 0
+            if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+                return None
+            return total
+        if counts is not None and not isinstance(counts, Mapping):
+            return None
+    return 0

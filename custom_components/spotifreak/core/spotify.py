@@ -25,6 +25,7 @@ from .errors import (
     SpotifyAuthError,
     SpotifyError,
     SpotifyForbiddenError,
+    SpotifyMalformedError,
     SpotifyNotFoundError,
     SpotifyRateLimitError,
     SpotifyRequestError,
@@ -241,12 +242,29 @@ class SpotifyClient:
 
     # -- the one way every request goes -------------------------------------------------------
 
-    def _request(self, endpoint: str, call: Callable[[], Any], *, read: bool) -> Any:
+    def _request(
+        self,
+        endpoint: str,
+        call: Callable[[], Any],
+        *,
+        read: bool,
+        check: Callable[[Any], bool] | None = None,
+    ) -> Any:
+        """Send one request (reads: up to three attempts); `check` says whether an answer is one.
+
+        An answer that fails `check` (spotipy turns a 200 whose body is not JSON into None) is
+        a `SpotifyMalformedError`, retried like a 5xx.
+        """
         attempts = READ_ATTEMPTS if read else 1
         for attempt in range(attempts):
             self.counter.add(endpoint)
             try:
-                return call()
+                result = call()
+                if check is None or check(result):
+                    return result
+                error: SpotifyError = SpotifyMalformedError(
+                    f"{endpoint}: malformed answer", endpoint=endpoint
+                )
             except spotipy.SpotifyException as err:
                 error = map_spotify_exception(err, endpoint)
             except (requests.ConnectionError, requests.Timeout) as err:
@@ -261,13 +279,33 @@ class SpotifyClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _pages(self, endpoint: str, first: Callable[[], Any]) -> Iterator[dict[str, Any]]:
-        """Yield a paging object and each following page (spotipy follows absolute `next` URLs)."""
-        page: dict[str, Any] | None = self._request(endpoint, first, read=True)
-        while page is not None:
+        """Yield a paging object and each following page (spotipy follows absolute `next` URLs).
+
+        A listing counts only when it reaches `next: null` through well-formed pages (a mapping
+        with an `items` list) holding as many entries as `total` says, null entries included;
+        anything else raises `SpotifyMalformedError` — never a short listing. A caller that
+        stops reading early (a cursor) stops the check with it.
+        """
+        page: dict[str, Any] = self._request(endpoint, first, read=True, check=_is_page)
+        entries = 0
+        while True:
+            entries += len(page["items"])
+            total = page.get("total")
             yield page
-            if not page.get("next"):
+            complete = not page.get("next")
+            if (
+                not isinstance(total, int)
+                or not _is_count(total)
+                or (entries != total if complete else entries > total)
+            ):
+                raise SpotifyMalformedError(
+                    f"{endpoint}: {entries} entries, total {total!r}", endpoint=endpoint
+                )
+            if complete:
                 return
-            page = self._request(endpoint, functools.partial(self._spotipy.next, page), read=True)
+            page = self._request(
+                endpoint, functools.partial(self._spotipy.next, page), read=True, check=_is_page
+            )
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -402,6 +440,15 @@ class SpotifyRunner(Protocol):
     def __call__[T](self, job: Callable[[SpotifyClient], T]) -> Awaitable[T]:
         """Run the job and return its result."""
         ...
+
+
+def _is_page(answer: Any) -> bool:
+    """Return whether an answer is a paging object with an `items` list."""
+    return isinstance(answer, Mapping) and isinstance(answer.get("items"), list)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _check_chunk(uris: Sequence[str], *, empty: bool = False) -> None:
