@@ -9,6 +9,7 @@ from custom_components.spotifreak.core.errors import (
     SpotifyError,
     SpotifyForbiddenError,
     SpotifyNotFoundError,
+    SpotifyQuotaError,
     SpotifyRateLimitError,
     SpotifyReauthError,
     SpotifyUnavailableError,
@@ -21,6 +22,7 @@ from custom_components.spotifreak.errors import spotify_error
     [
         (SpotifyReauthError("400", status=400), "reauth_required", "0"),
         (SpotifyRateLimitError("429", retry_after=42), "rate_limited", "42"),
+        (SpotifyQuotaError("429", retry_after=7200), "quota_exceeded", "7200"),
         (SpotifyForbiddenError("403", status=403), "spotify_forbidden", "0"),
         (SpotifyNotFoundError("404", status=404), "spotify_not_found", "0"),
         (SpotifyUnavailableError("503", status=503), "spotify_unavailable", "0"),

@@ -222,6 +222,35 @@ async def test_rate_limited_first_refresh_waits_across_setup_retries(
     assert emulator.spotify_calls >= 2
 
 
+@pytest.mark.parametrize(
+    "body", [{"error": "QUOTA_EXCEEDED"}, ["QUOTA_EXCEEDED"], "<html>QUOTA_EXCEEDED</html>"]
+)
+async def test_quota_at_the_first_refresh_waits(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    emulator: Emulator,
+    body: Any,
+) -> None:
+    """Spotify's quota answered in a body spotipy cannot read: setup waits for Retry-After."""
+    emulator.inject(
+        Fault(status=429, retry_after=600, body=body, path="/v1/me/playlists", times=None)
+    )
+    entry = await setup_entry()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert emulator.spotify_calls == 1
+    for _ in range(8):
+        freezer.tick(timedelta(seconds=60))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.spotify_calls == 1
+    emulator.clear_faults()
+    freezer.tick(timedelta(minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.state is ConfigEntryState.LOADED
+
+
 async def test_reload_reuses_the_fresh_cache(
     hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
 ) -> None:

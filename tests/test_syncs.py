@@ -181,6 +181,42 @@ async def test_rate_limited_run(
     assert emulator.spotify_calls == 0
 
 
+@pytest.mark.parametrize(
+    ("body", "reason", "key"),
+    [
+        ({"error": "QUOTA_EXCEEDED"}, "quota_exceeded", "quota_exceeded"),
+        (
+            {"error": {"status": 429, "message": "Quota", "reason": "QUOTA_EXCEEDED"}},
+            "quota_exceeded",
+            "quota_exceeded",
+        ),
+        ("<html>Too many requests</html>", "rate_limited", "sync_rate_limited"),
+        ([], "rate_limited", "sync_rate_limited"),
+    ],
+)
+async def test_429_of_any_body_is_a_rate_limit(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+    body: Any,
+    reason: str,
+    key: str,
+) -> None:
+    """Every 429 stops the run as rate_limited with its Retry-After, whatever its body; one that
+    names QUOTA_EXCEEDED says so in its reason. The account then waits."""
+    emulator.inject(Fault(status=429, retry_after=3600, body=body, path="/v1/me/tracks"))
+    with pytest.raises(HomeAssistantError) as raised:
+        await _call(hass, "mirror_playlist", {"source": "liked_songs", "targets": ["%b%y"]})
+    assert raised.value.translation_key == key
+    assert raised.value.translation_placeholders["retry_after"] == "3600"
+    run = (await _call(hass, "get_run_history", {}))["runs"][0]
+    assert (run["status"], run["reason"], run["retry_after"]) == ("rate_limited", reason, 3600)
+    emulator.reset_log()
+    with pytest.raises(HomeAssistantError):
+        await _call(hass, "resolve_playlist", {"playlist": "spotify:playlist:" + "x" * 22})
+    assert emulator.spotify_calls == 0
+
+
 async def test_configured_sync_lifecycle(
     hass: HomeAssistant,
     emulator: Emulator,

@@ -9,6 +9,7 @@ from .core.errors import (
     SpotifyError,
     SpotifyForbiddenError,
     SpotifyNotFoundError,
+    SpotifyQuotaError,
     SpotifyRateLimitError,
     SpotifyReauthError,
 )
@@ -18,6 +19,8 @@ def spotify_error_key(err: SpotifyError) -> str:
     """Return the translation key of a Spotify failure."""
     if isinstance(err, SpotifyReauthError):
         return "reauth_required"
+    if isinstance(err, SpotifyQuotaError):
+        return "quota_exceeded"
     if isinstance(err, SpotifyRateLimitError):
         return "rate_limited"
     if isinstance(err, SpotifyForbiddenError):

@@ -50,7 +50,12 @@ from .core.errors import HistorySaveError, SpotifyError
 from .core.history import PlaylistVersion
 from .core.lastfm import LastfmClient
 from .core.match_cache import MatchCache
-from .core.reasons import REASON_INTERRUPTED, REASON_LASTFM_AUTH, REASON_SNAPSHOT_FAILED
+from .core.reasons import (
+    REASON_INTERRUPTED,
+    REASON_LASTFM_AUTH,
+    REASON_QUOTA_EXCEEDED,
+    REASON_SNAPSHOT_FAILED,
+)
 from .core.records import PlaylistRecord
 from .core.runs import RunRecord, RunStatus
 from .errors import spotify_error
@@ -213,9 +218,12 @@ class SyncManager:
         if record.status is RunStatus.FAILED and record.reason == REASON_SNAPSHOT_FAILED:
             raise _snapshot_failed(record.error)
         if record.status in (RunStatus.FAILED, RunStatus.RATE_LIMITED):
-            raise _run_error(
-                f"sync_{record.status}", record.reason, record.error, record.retry_after
+            key = (
+                REASON_QUOTA_EXCEEDED
+                if record.reason == REASON_QUOTA_EXCEEDED
+                else f"sync_{record.status}"
             )
+            raise _run_error(key, record.reason, record.error, record.retry_after)
         return record
 
     @callback

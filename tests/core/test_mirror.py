@@ -473,6 +473,7 @@ async def test_monthly_archive_starts_empty_months_only_when_something_was_liked
 FAULTS: dict[str, dict[str, Any]] = {
     "500": {"status": 500},
     "429": {"status": 429, "retry_after": 7},
+    "quota": {"status": 429, "retry_after": 7, "body": {"error": "QUOTA_EXCEEDED"}},
     "drop": {"drop": True},
 }
 
@@ -493,9 +494,10 @@ async def test_fault_after_k_chunks_then_rerun(account: Account, kind: str, writ
     failed = await account.mirror(state, source="Mirror Source", targets=["Mirror Target"])
     assert failed.added == 100 * written
     assert account.uris(target_id) == tracks[: 100 * written]
-    if kind == "429":
+    if kind in ("429", "quota"):
         assert failed.status is RunStatus.RATE_LIMITED
         assert failed.retry_after == 7
+        assert failed.reason == ("quota_exceeded" if kind == "quota" else "rate_limited")
     else:
         assert failed.status is RunStatus.FAILED
         assert failed.reason == "spotify_unavailable"
@@ -507,7 +509,8 @@ async def test_fault_after_k_chunks_then_rerun(account: Account, kind: str, writ
     assert rerun.added == 250 - 100 * written
     assert account.uris(target_id) == tracks
     # A refused 429 leaves the known contents trustworthy; an unknown outcome makes it re-read.
-    assert item_reads(emu, target_id) == (0 if kind == "429" else max(1, 2 * written))
+    refused = kind in ("429", "quota")
+    assert item_reads(emu, target_id) == (0 if refused else max(1, 2 * written))
 
     emu.reset_log()
     assert (

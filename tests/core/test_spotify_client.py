@@ -11,6 +11,7 @@ from custom_components.spotifreak.core.errors import (
     SpotifyAuthError,
     SpotifyForbiddenError,
     SpotifyNotFoundError,
+    SpotifyQuotaError,
     SpotifyRateLimitError,
     SpotifyRequestError,
     SpotifyUnavailableError,
@@ -267,3 +268,44 @@ async def test_a_truncated_playlist_read_is_a_failure(emulator: Emulator) -> Non
     )
     with pytest.raises(SpotifyUnavailableError):
         await in_executor(client.playlist_items, playlist.id)
+
+
+QUOTA = {"error": {"status": 429, "message": "Quota exceeded", "reason": "QUOTA_EXCEEDED"}}
+
+
+@pytest.mark.parametrize(
+    ("body", "quota"),
+    [
+        pytest.param(QUOTA, True, id="object-with-reason"),
+        pytest.param({"error": "QUOTA_EXCEEDED"}, True, id="error-string"),
+        pytest.param(["QUOTA_EXCEEDED"], True, id="list"),
+        pytest.param({"error": ["QUOTA_EXCEEDED"]}, True, id="error-list"),
+        pytest.param("<html><body>QUOTA_EXCEEDED</body></html>", True, id="html"),
+        pytest.param("", False, id="empty"),
+        pytest.param({"error": "rate limited"}, False, id="other-string"),
+        pytest.param(None, False, id="documented"),
+    ],
+)
+async def test_every_429_is_a_rate_limit(emulator: Emulator, body: object, quota: bool) -> None:
+    """A 429 of any body is a rate limit with its Retry-After; naming QUOTA_EXCEEDED makes it
+    Spotify's quota. spotipy never gets to parse it (it raises AttributeError on some)."""
+    client = _client(emulator, [])
+    emulator.inject(Fault(status=429, retry_after=3600, body=body, path="/v1/me/playlists"))
+    with pytest.raises(SpotifyRateLimitError) as raised:
+        await in_executor(client.all_playlists)
+    assert raised.value.retry_after == 3600
+    assert isinstance(raised.value, SpotifyQuotaError) is quota
+    assert emulator.spotify_calls == 1
+
+
+@pytest.mark.parametrize("body", [{"error": "bad"}, ["bad"], "<html>bad</html>", ""])
+async def test_other_error_answers_of_any_body(emulator: Emulator, body: object) -> None:
+    """A 4xx whose body spotipy cannot read keeps its status and becomes the project's error."""
+    client = _client(emulator, [])
+    emulator.inject(Fault(status=404, body=body, path="/v1/me/"))
+    with pytest.raises(SpotifyNotFoundError):
+        await in_executor(client.current_user)
+    emulator.inject(Fault(status=400, body=body, path="/v1/me/"))
+    with pytest.raises(SpotifyRequestError) as raised:
+        await in_executor(client.current_user)
+    assert raised.value.status == 400

@@ -16,6 +16,7 @@ from custom_components.spotifreak.core.errors import (
     SpotifyError,
     SpotifyForbiddenError,
     SpotifyNotFoundError,
+    SpotifyQuotaError,
     SpotifyRateLimitError,
     SpotifyRequestError,
     SpotifyUnavailableError,
@@ -132,6 +133,7 @@ def test_render_target() -> None:
     ("error", "creating", "status", "reason", "stops"),
     [
         (SpotifyRateLimitError("429", retry_after=30), False, "rate_limited", "rate_limited", True),
+        (SpotifyQuotaError("429", retry_after=30), False, "rate_limited", "quota_exceeded", True),
         (SpotifyUnavailableError("503"), False, "failed", "spotify_unavailable", True),
         (SpotifyUnavailableError("503"), True, "failed", "spotify_unavailable", True),
         (SpotifyForbiddenError("403"), False, "failed", "target_forbidden", False),

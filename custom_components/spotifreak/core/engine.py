@@ -40,13 +40,13 @@ from .reasons import (
     REASON_LASTFM_AUTH,
     REASON_LASTFM_UNAVAILABLE,
     REASON_LASTFM_USER_NOT_FOUND,
-    REASON_RATE_LIMITED,
     REASON_SNAPSHOT_FAILED,
     REASON_SPOTIFY_AUTH,
     REASON_SPOTIFY_ERROR,
     REASON_SPOTIFY_FORBIDDEN,
     REASON_SPOTIFY_NOT_FOUND,
     REASON_SPOTIFY_UNAVAILABLE,
+    rate_limit_reason,
 )
 from .runs import WOULD_WRITE_STATUSES, RunRecord, RunStatus
 
@@ -98,7 +98,7 @@ def apply_error(record: RunRecord, err: BaseException) -> None:
     """Map a core error that ended a run to the record's status, reason and error text."""
     if isinstance(err, SpotifyRateLimitError):
         record.status = RunStatus.RATE_LIMITED
-        record.reason = REASON_RATE_LIMITED
+        record.reason = rate_limit_reason(err)
         record.retry_after = err.retry_after
         record.error = str(err)
     elif isinstance(err, SpotifyUnavailableError):

@@ -34,6 +34,14 @@ class SpotifyRateLimitError(SpotifyError):
         self.retry_after = retry_after
 
 
+class SpotifyQuotaError(SpotifyRateLimitError):
+    """429 naming `QUOTA_EXCEEDED`: the quota of the app's developer is used up.
+
+    Since July 2026 a developer's development-mode apps share one quota; Spotify may then block
+    for hours. Still a rate limit: no call before `retry_after` seconds have passed.
+    """
+
+
 class SpotifyUnavailableError(SpotifyError):
     """5xx or a network failure, after the bounded retries allowed for reads."""
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from typing import Final
 
+from .errors import SpotifyQuotaError
+
 # Set by the engine for failures that escape a sync.
 REASON_INTERRUPTED: Final = "interrupted"
 REASON_RATE_LIMITED: Final = "rate_limited"
+REASON_QUOTA_EXCEEDED: Final = "quota_exceeded"  # a 429 naming QUOTA_EXCEEDED (status rate_limited)
 REASON_SPOTIFY_UNAVAILABLE: Final = "spotify_unavailable"
 REASON_SPOTIFY_AUTH: Final = "spotify_auth"
 REASON_SPOTIFY_FORBIDDEN: Final = "spotify_forbidden"
@@ -42,3 +45,8 @@ REASON_NOTHING_MATCHED: Final = "nothing_matched"
 
 # The playlist history.
 REASON_UNRESTORABLE: Final = "unrestorable"  # local files (or unavailable entries) not put back
+
+
+def rate_limit_reason(err: BaseException) -> str:
+    """Return the reason of a run or target stopped by a 429: Spotify's quota, or a rate limit."""
+    return REASON_QUOTA_EXCEEDED if isinstance(err, SpotifyQuotaError) else REASON_RATE_LIMITED

@@ -27,6 +27,7 @@ from .errors import (
     SpotifyForbiddenError,
     SpotifyMalformedError,
     SpotifyNotFoundError,
+    SpotifyQuotaError,
     SpotifyRateLimitError,
     SpotifyRequestError,
     SpotifyUnavailableError,
@@ -158,6 +159,39 @@ def _retry_after(headers: Mapping[str, str] | None) -> int:
         return DEFAULT_RETRY_AFTER
 
 
+def is_quota_exceeded(body: str) -> bool:
+    """Return whether a 429's body names Spotify's `QUOTA_EXCEEDED`, in whatever shape.
+
+    The one place the quota is recognised. Spotify does not publish the body: it has been seen
+    as `{"error": {"status": 429, "message": ..., "reason": "QUOTA_EXCEEDED"}}`, and may be a
+    string, a list, an HTML page or nothing.
+    """
+    return "QUOTA_EXCEEDED" in body.upper()
+
+
+def error_for_status(
+    status: int | None,
+    message: str,
+    endpoint: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    body: str = "",
+) -> SpotifyError:
+    """Return the project's error for an HTTP error status (every 429 is a rate limit)."""
+    if status == 429:
+        kind = SpotifyQuotaError if is_quota_exceeded(body) else SpotifyRateLimitError
+        return kind(message, retry_after=_retry_after(headers), endpoint=endpoint)
+    if status == 401:
+        return SpotifyAuthError(message, status=401, endpoint=endpoint)
+    if status == 403:
+        return SpotifyForbiddenError(message, status=403, endpoint=endpoint)
+    if status == 404:
+        return SpotifyNotFoundError(message, status=404, endpoint=endpoint)
+    if status is not None and status >= 500:
+        return SpotifyUnavailableError(message, status=status, endpoint=endpoint)
+    return SpotifyRequestError(message, status=status, endpoint=endpoint)
+
+
 def map_spotify_exception(err: spotipy.SpotifyException, endpoint: str) -> SpotifyError:
     """Turn spotipy's exception into this project's, recovering the real status.
 
@@ -173,17 +207,38 @@ def map_spotify_exception(err: spotipy.SpotifyException, endpoint: str) -> Spoti
         real = int(match.group(1)) if match else None
         if real is None or real >= 500:
             return SpotifyUnavailableError(message, status=real, endpoint=endpoint)
-    if status == 429:
-        return SpotifyRateLimitError(message, retry_after=_retry_after(headers), endpoint=endpoint)
-    if status == 401:
-        return SpotifyAuthError(message, status=401, endpoint=endpoint)
-    if status == 403:
-        return SpotifyForbiddenError(message, status=403, endpoint=endpoint)
-    if status == 404:
-        return SpotifyNotFoundError(message, status=404, endpoint=endpoint)
-    if status is not None and status >= 500:
-        return SpotifyUnavailableError(message, status=status, endpoint=endpoint)
-    return SpotifyRequestError(message, status=status, endpoint=endpoint)
+    return error_for_status(status, message, endpoint, headers=headers, body=reason)
+
+
+class UnparsedAnswerError(Exception):
+    """An error answer, read before spotipy parses it (spotipy 2.26.0 cannot parse them all).
+
+    spotipy raises `AttributeError` on an error body whose `error` is a string or a list (as
+    Spotify's quota answer may be), losing the status and Retry-After.
+    """
+
+    def __init__(self, status: int, headers: Mapping[str, str], body: str) -> None:
+        """Initialize the answer with its status, headers and body text."""
+        super().__init__(status)
+        self.status = status
+        self.headers = dict(headers)
+        self.body = body
+
+    def error(self, endpoint: str) -> SpotifyError:
+        """Return the project's error for this answer."""
+        return error_for_status(
+            self.status,
+            f"{endpoint}: HTTP {self.status}",
+            endpoint,
+            headers=self.headers,
+            body=self.body,
+        )
+
+
+def _intercept_error_answers(response: requests.Response, *_args: Any, **_kwargs: Any) -> None:
+    """Raise `UnparsedAnswerError` for an error status (a requests response hook on spotipy's session)."""
+    if response.status_code >= 400:
+        raise UnparsedAnswerError(response.status_code, response.headers, response.text)
 
 
 def build_spotipy(api_url: str, *, timeout: int = REQUEST_TIMEOUT) -> spotipy.Spotify:
@@ -197,6 +252,9 @@ def build_spotipy(api_url: str, *, timeout: int = REQUEST_TIMEOUT) -> spotipy.Sp
     )
     # `prefix` is an instance attribute, not a constructor argument.
     client.prefix = api_url if api_url.endswith("/") else f"{api_url}/"
+    # Error answers are read here, before spotipy parses them (5xx still surface as spotipy's
+    # "Max Retries", which `map_spotify_exception` reads).
+    client._session.hooks["response"].append(_intercept_error_answers)
     return client
 
 
@@ -265,6 +323,8 @@ class SpotifyClient:
                 error: SpotifyError = SpotifyMalformedError(
                     f"{endpoint}: malformed answer", endpoint=endpoint
                 )
+            except UnparsedAnswerError as answer:
+                error = answer.error(endpoint)
             except spotipy.SpotifyException as err:
                 error = map_spotify_exception(err, endpoint)
             except (requests.ConnectionError, requests.Timeout) as err:

@@ -35,12 +35,12 @@ from .patterns import PatternError, is_pattern, render
 from .reasons import (
     REASON_CREATE_FAILED,
     REASON_INTERRUPTED,
-    REASON_RATE_LIMITED,
     REASON_SNAPSHOT_FAILED,
     REASON_SPOTIFY_UNAVAILABLE,
     REASON_TARGET_FORBIDDEN,
     REASON_TARGET_NOT_FOUND,
     REASON_TARGET_REJECTED,
+    rate_limit_reason,
 )
 from .records import PlaylistRecord
 from .references import parse_reference
@@ -180,7 +180,7 @@ def record_error(target: Target, err: SpotifyError, *, creating: bool = False) -
     if isinstance(err, SpotifyRateLimitError):
         target.status, target.reason, target.error = (
             TargetStatus.RATE_LIMITED,
-            REASON_RATE_LIMITED,
+            rate_limit_reason(err),
             str(err),
         )
     elif isinstance(err, SpotifyUnavailableError):
