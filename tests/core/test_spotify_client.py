@@ -309,3 +309,19 @@ async def test_other_error_answers_of_any_body(emulator: Emulator, body: object)
     with pytest.raises(SpotifyRequestError) as raised:
         await in_executor(client.current_user)
     assert raised.value.status == 400
+
+
+async def test_spotipy_logs_neither_limits_for_5xx_nor_the_account(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """spotipy.util calls every 5xx "a rate/request limit" at WARNING; spotipy's DEBUG result
+    lines carry the account's e-mail. Neither reaches the log."""
+    client = _client(emulator, [])
+    emulator.inject(Fault(status=503, path="/v1/me/playlists", times=2))
+    with caplog.at_level(logging.DEBUG):
+        await in_executor(client.all_playlists)
+        account = await in_executor(client.current_user)
+    assert account["email"] == emulator.library.email
+    assert emulator.library.email not in caplog.text
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not warnings, [r.getMessage() for r in warnings]

@@ -51,19 +51,24 @@ _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+")
 
 
 class _SpotipyLogFilter(logging.Filter):
-    """Keep tokens out of spotipy's debug log, and its per-error ERROR lines out of the log.
+    """Keep tokens and the account out of spotipy's log, and its misleading lines out of the log.
 
-    spotipy logs request headers (the bearer token) at DEBUG and every HTTP error at ERROR; this
-    client reports errors itself, once, so spotipy's copies only appear when debugging.
+    spotipy logs request headers (the bearer token) and every answer (`RESULTS:`, the account's
+    e-mail among them) at DEBUG, every HTTP error at ERROR, and every 5xx as "a rate/request
+    limit" at WARNING; this client reports errors itself, once, so spotipy's copies only
+    appear when debugging.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        if message.startswith("RESULTS:"):
+            record.msg, record.args = "RESULTS: (left out by Spotifreak)", None
+            return True
         if "Bearer" in message:
             record.msg = _BEARER.sub(r"\1**REDACTED**", message)
             record.args = None
-        if record.levelno >= logging.ERROR and (
-            message.startswith(("HTTP Error for", "Max Retries"))
+        if record.levelno >= logging.WARNING and (
+            message.startswith(("HTTP Error for", "Max Retries", "Your application has reached"))
         ):
             if not logging.getLogger("spotipy").isEnabledFor(logging.DEBUG):
                 return False
@@ -72,8 +77,9 @@ class _SpotipyLogFilter(logging.Filter):
 
 
 _SPOTIPY_FILTER: Final = _SpotipyLogFilter()
-if _SPOTIPY_FILTER not in logging.getLogger("spotipy.client").filters:
-    logging.getLogger("spotipy.client").addFilter(_SPOTIPY_FILTER)
+for _name in ("spotipy.client", "spotipy.util"):
+    if _SPOTIPY_FILTER not in logging.getLogger(_name).filters:
+        logging.getLogger(_name).addFilter(_SPOTIPY_FILTER)
 
 
 @dataclass(frozen=True, slots=True)
