@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 from typing import Any
 
@@ -85,3 +86,23 @@ def stored_cache(
         },
     }
     return records
+
+
+async def restart_from(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    saved: dict[str, Any],
+) -> None:
+    """Set an entry up again from `saved`, a copy of the storage taken at the moment of a power
+    loss or a kill: what an unclean stop leaves on disk. Nothing held in memory survives (the
+    entry is unloaded first so that its tasks stop; what the unload writes is thrown away)."""
+    from custom_components.spotifreak.api import BLOCKED_UNTIL
+
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    hass_storage.clear()
+    hass_storage.update(copy.deepcopy(saved))
+    hass.data.pop(BLOCKED_UNTIL, None)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+import copy
 from datetime import timedelta
 import logging
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -20,7 +22,7 @@ from custom_components.spotifreak.const import DOMAIN
 from custom_components.spotifreak.issues import ISSUE_CACHE_STALE, issue_id
 from tests.emulator import Emulator, Fault
 
-from .helpers import cache_state, stored_cache
+from .helpers import cache_state, restart_from, stored_cache
 
 
 def _add_with_expired_access_token(
@@ -329,3 +331,78 @@ async def test_remove_entry_deletes_its_repair_issues(
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert issue_registry.async_get_issue(DOMAIN, stale) is None
+
+
+@pytest.mark.parametrize("during", ["refresh", "sync"])
+async def test_retry_after_is_stored_at_once_and_honoured_after_a_power_loss(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    during: str,
+) -> None:
+    """The deadline of a 429 is on disk as soon as it is known (Home Assistant's stop does not
+    unload entries): after an unclean stop the account makes no call before it has passed, the
+    entry loads from the stored cache and its entities show it."""
+    entry = init_integration
+    key = f"{DOMAIN}.{entry.entry_id}.cache"
+    count = cache_state(hass, entry, "playlist_count")
+    if during == "refresh":
+        emulator.inject(Fault(status=429, retry_after=3600, path="/v1/me/playlists"))
+        await entry.runtime_data.coordinator.async_refresh()
+    else:
+        emulator.inject(Fault(status=429, retry_after=3600, path="/v1/me/tracks"))
+        with pytest.raises(HomeAssistantError):
+            await hass.services.async_call(
+                DOMAIN,
+                "mirror_playlist",
+                {"source": "liked_songs", "targets": ["%b%y"]},
+                blocking=True,
+            )
+    assert hass_storage[key]["data"]["blocked_until"]  # no delay, no unload needed
+    saved = copy.deepcopy(hass_storage)
+
+    freezer.tick(timedelta(minutes=50))
+    saved[key]["data"]["last_refreshed"] = (dt_util.utcnow() - timedelta(hours=2)).isoformat()
+    emulator.reset_log()
+    await restart_from(hass, entry, hass_storage, saved)
+    assert entry.state is ConfigEntryState.LOADED
+    assert emulator.spotify_calls == 0
+    assert emulator.count("POST", "/api/token") == 0
+    assert cache_state(hass, entry, "playlist_count") == count
+    assert entry.runtime_data.spotify.retry_after is not None
+    for _ in range(5):
+        freezer.tick(timedelta(minutes=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.spotify_calls == 0
+    freezer.tick(timedelta(minutes=10))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.count("GET", "/v1/me/playlists") >= 1
+
+
+async def test_blocked_at_start_without_a_cache_is_not_ready(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    emulator: Emulator,
+) -> None:
+    """A stored deadline and no stored playlists: setup waits (not ready), with no call."""
+    key = f"{DOMAIN}.{config_entry.entry_id}.cache"
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": key,
+        "data": {
+            "user_id": emulator.library.user_id,
+            "last_refreshed": None,
+            "playlists": [],
+            "blocked_until": (dt_util.utcnow() + timedelta(minutes=30)).isoformat(),
+        },
+    }
+    entry = await setup_entry()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert emulator.spotify_calls == 0

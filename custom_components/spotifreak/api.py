@@ -17,6 +17,7 @@ from aiohttp import ClientError, ClientResponseError
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_TOKEN
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.config_entry_oauth2_flow import OAuth2Session
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
@@ -80,6 +81,9 @@ class SpotifyAccount:
         self._session = session
         self.client = client
         self._refresh_lock = asyncio.Lock()
+        # Awaited as soon as a 429 moves the deadline: the coordinator stores it at once (Home
+        # Assistant's stop does not unload entries, so nothing later would).
+        self.on_blocked: Callable[[], Awaitable[None]] | None = None
 
     @property
     def blocked_until(self) -> datetime | None:
@@ -141,8 +145,18 @@ class SpotifyAccount:
                 client.set_token(await self._async_token(refused=token))
                 return await self._hass.async_add_executor_job(job, client)
         except SpotifyRateLimitError as err:
-            self.blocked_until = dt_util.utcnow() + timedelta(seconds=err.retry_after)
+            await self._async_block(err.retry_after)
             raise
+
+    async def _async_block(self, retry_after: int) -> None:
+        """Keep the account silent for `retry_after` seconds, and have the deadline stored now."""
+        before = self.blocked_until
+        self.blocked_until = dt_util.utcnow() + timedelta(seconds=retry_after)
+        if self.blocked_until != before and self.on_blocked is not None:
+            try:
+                await self.on_blocked()
+            except HomeAssistantError as err:  # the 429 itself is what the caller must see
+                LOGGER.warning("The Retry-After deadline could not be stored: %s", err)
 
     def bound(self, client: SpotifyClient) -> SpotifyRunner:
         """Return `async_run` bound to one client (a sync run's counting fork)."""

@@ -136,6 +136,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         self.last_refresh_error: SpotifyError | None = None
         self._startup = True
         self._filter_changed = False
+        spotify.on_blocked = self.async_flush  # a Retry-After deadline is stored at once
 
     @property
     def data(self) -> PlaylistCache:
@@ -179,7 +180,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         """Refresh the directory from Spotify, unless the stored cache is fresh at start-up."""
         started = dt_util.utcnow()
         first, self._startup = self._startup, False
-        if first and self._stored_cache_is_fresh(started):
+        if first and (self._stored_cache_is_fresh(started) or self._blocked_at_start()):
             return self.data
         self.update_interval = self.refresh_interval
         fork = self.spotify.client.fork()
@@ -204,6 +205,19 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
             return False
         self.update_interval = self.refresh_interval - age
         LOGGER.debug("Stored playlist cache is %s old; no refresh at start-up", age)
+        return True
+
+    def _blocked_at_start(self) -> bool:
+        """Serve a stored cache, however old, while a stored Retry-After has not passed."""
+        wait = self.spotify.retry_after
+        if wait is None or self.data.last_refreshed is None:
+            return False
+        self.update_interval = timedelta(seconds=wait)
+        LOGGER.info(
+            "Spotify asked %s to wait %d more seconds; serving the stored playlist cache",
+            self.config_entry.title,
+            wait,
+        )
         return True
 
     def _refresh_failed(self, err: SpotifyError, first: bool) -> PlaylistCache:
