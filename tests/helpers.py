@@ -106,3 +106,28 @@ async def restart_from(
     hass.data.pop(BLOCKED_UNTIL, None)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+
+# What users must never read: spotipy's and Python's words (endpoint templates, exception names).
+NOT_OUR_WORDS = (
+    "Max Retries",
+    "{id}",
+    "me/playlists",
+    "playlists/",
+    "me/tracks",
+    "spotipy",
+    "Exception",
+    "Error:",
+    "Traceback",
+    "HTTPError",
+    "ConnectionError",
+    "RemoteDisconnected",
+    "AttributeError",
+    "KeyError",
+    "http_status",
+)
+
+
+def foreign_words(text: str) -> list[str]:
+    """Return the fragments of `text` that are spotipy's or Python's words, not the project's."""
+    return [fragment for fragment in NOT_OUR_WORDS if fragment in text]

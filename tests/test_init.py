@@ -22,7 +22,7 @@ from custom_components.spotifreak.const import DOMAIN
 from custom_components.spotifreak.issues import ISSUE_CACHE_STALE, issue_id
 from tests.emulator import Emulator, Fault
 
-from .helpers import cache_state, restart_from, stored_cache
+from .helpers import cache_state, foreign_words, restart_from, stored_cache
 
 
 def _add_with_expired_access_token(
@@ -100,6 +100,24 @@ async def test_stored_cache_served_when_spotify_is_down_at_start(
     entry = await setup_entry()
     assert entry.state is ConfigEntryState.LOADED
     assert cache_state(hass, config_entry, "playlist_count") == "4"
+
+
+async def test_start_up_failure_is_told_in_our_words(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    emulator: Emulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The start-up warning says what failed in the project's words (item 13 of issue 12)."""
+    stored_cache(hass_storage, config_entry, emulator, age=timedelta(minutes=45), playlists=4)
+    emulator.inject(Fault(status=503, path="/v1/me/playlists", times=None))
+    with caplog.at_level(logging.WARNING):
+        await setup_entry()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any("HTTP 503" in line for line in warnings), warnings
+    assert not foreign_words("\n".join(warnings)), warnings
 
 
 async def test_no_cache_and_spotify_down_retries_setup(

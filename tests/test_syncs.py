@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -29,7 +31,7 @@ from custom_components.spotifreak.const import (
 from custom_components.spotifreak.issues import ISSUE_LASTFM_AUTH, issue_id
 from tests.emulator import Emulator, Fault
 from tests.emulator.library import LASTFM_API_KEY, LASTFM_SUSPENDED_API_KEY
-from tests.helpers import device_by_identifier
+from tests.helpers import device_by_identifier, foreign_words
 
 
 async def _call(hass: HomeAssistant, action: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -634,3 +636,56 @@ async def test_refused_refresh_token_during_a_sync_starts_reauth(
     assert run["reason"] == "spotify_auth"
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "says"),
+    [
+        pytest.param(
+            Fault(status=503, method="POST", path="/v1/playlists/*", times=None),
+            'Spotify did not answer (HTTP 503) while adding tracks to "Words target"',
+            id="503-write",
+        ),
+        pytest.param(
+            Fault(drop=True, method="POST", path="/v1/playlists/*", times=None),
+            'Spotify could not be reached while adding tracks to "Words target"',
+            id="dropped-write",
+        ),
+        pytest.param(
+            Fault(status=502, path="/v1/me/tracks", times=None),
+            "Spotify did not answer (HTTP 502) while reading the liked songs",
+            id="502-read",
+        ),
+        pytest.param(
+            Fault(status=400, body={"error": "nope"}, method="POST", path="/v1/playlists/*"),
+            'Spotify refused the request (HTTP 400) while adding tracks to "Words target"',
+            id="400-odd-body",
+        ),
+    ],
+)
+async def test_failures_are_told_in_our_words(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    fault: Fault,
+    says: str,
+) -> None:
+    """The run record's error, the action's error and the log say what happened in the
+    project's words: no spotipy endpoint templates, no "Max Retries", no exception names."""
+    emulator.library.create_playlist("Words target")
+    await init_integration.runtime_data.coordinator.async_refresh()
+    emulator.inject(fault)
+    with pytest.raises(HomeAssistantError) as raised:
+        await _call(
+            hass,
+            "mirror_playlist",
+            {"source": "liked_songs", "targets": ["Words target"], "max_tracks": 5},
+        )
+    run = (await _call(hass, "get_run_history", {}))["runs"][0]
+    assert says in run["error"]
+    assert not foreign_words(run["error"])
+    assert not foreign_words(str(raised.value))
+    assert not foreign_words(json.dumps(run["targets"]))
+    loud = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not foreign_words("\n".join(loud)), loud

@@ -53,11 +53,17 @@ def token_error(err: ClientError) -> SpotifyAuthError | SpotifyUnavailableError:
     Spotify answers `400 invalid_grant` once a refresh token has expired (six months after the
     user authorised) or was revoked.
     """
+    LOGGER.debug("Refreshing the access token failed: %r", err)
     if isinstance(err, ClientResponseError) and (
         isinstance(err, REAUTH_ERRORS) or (400 <= err.status < 500 and err.status != 429)
     ):
-        return SpotifyReauthError("Spotify refused the refresh token", status=err.status)
-    return SpotifyUnavailableError(f"token refresh failed: {type(err).__name__}")
+        return SpotifyReauthError(
+            "Spotify refused the authorization (it expired or was revoked)", status=err.status
+        )
+    status = f" (HTTP {err.status})" if isinstance(err, ClientResponseError) else ""
+    return SpotifyUnavailableError(
+        f"Spotify's accounts service did not answer{status} while renewing the access token"
+    )
 
 
 # Retry-After deadlines per entry, kept in hass.data so that a reload or a setup retry cannot
@@ -134,7 +140,9 @@ class SpotifyAccount:
         """Run `job(client)` in the executor with a valid token (see the module docstring)."""
         client = client or self.client
         if (wait := self.retry_after) is not None:
-            raise SpotifyRateLimitError("waiting for Retry-After", retry_after=wait)
+            raise SpotifyRateLimitError(
+                f"Spotify asked to wait {wait} more seconds before the next call", retry_after=wait
+            )
         token = await self._async_token()
         client.set_token(token)
         try:
@@ -156,7 +164,7 @@ class SpotifyAccount:
             try:
                 await self.on_blocked()
             except HomeAssistantError as err:  # the 429 itself is what the caller must see
-                LOGGER.warning("The Retry-After deadline could not be stored: %s", err)
+                LOGGER.warning("Spotify's Retry-After deadline could not be stored: %s", err)
 
     def bound(self, client: SpotifyClient) -> SpotifyRunner:
         """Return `async_run` bound to one client (a sync run's counting fork)."""

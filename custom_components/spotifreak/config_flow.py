@@ -111,8 +111,8 @@ class SpotifreakFlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, 
             account = await self.hass.async_add_executor_job(
                 _read_account, data[CONF_TOKEN][CONF_ACCESS_TOKEN]
             )
-        except SpotifyError:
-            self.logger.warning("Spotify did not answer while reading the account", exc_info=True)
+        except SpotifyError as err:
+            self.logger.warning("Reading the Spotify account failed: %s", err)
             return self.async_abort(reason="cannot_connect")
         user_id = str(account["id"])
         title = account.get("display_name") or user_id

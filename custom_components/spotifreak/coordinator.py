@@ -166,9 +166,9 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
                     self.spotify.blocked_until = datetime.fromisoformat(blocked)
         except (HomeAssistantError, ValueError, KeyError, TypeError, AttributeError) as err:
             LOGGER.warning(
-                "The stored playlist cache could not be read (%s); starting with an empty cache",
-                err,
+                "The stored playlist cache could not be read; starting with an empty one"
             )
+            LOGGER.debug("Reading the stored playlist cache failed: %r", err)
         self._update_staleness()
         self.config_entry.async_on_unload(
             async_track_time_interval(self.hass, self._async_tick, TICK)
@@ -236,7 +236,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         self._update_staleness()
         if first and self.data.last_refreshed is not None:
             LOGGER.warning(
-                "Spotify could not be reached at start-up (%s); serving the stored playlist cache",
+                "Refreshing the playlist cache at start-up failed (%s); serving the stored cache",
                 err,
             )
             return self.data
@@ -304,7 +304,9 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
                 await file.write(json_dumps(cache.to_export()))
             await aiofiles.os.replace(temporary, path)
         except OSError as err:
-            LOGGER.warning("Could not export the playlist cache to %s: %s", path, err)
+            LOGGER.warning(
+                "Could not export the playlist cache to %s (%s)", path, err.strerror or "failed"
+            )
             if await aiofiles.os.path.exists(temporary):
                 await aiofiles.os.remove(temporary)
 

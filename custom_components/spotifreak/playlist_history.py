@@ -71,7 +71,8 @@ class HistoryStore:
         try:
             stored = await self._store.async_load()
         except (HomeAssistantError, ValueError) as err:
-            LOGGER.warning("The stored playlist history could not be read (%s)", err)
+            LOGGER.warning("The stored playlist history could not be read; starting afresh")
+            LOGGER.debug("Reading the stored playlist history failed: %r", err)
             stored = None
         # Megabytes of versions are parsed in the executor: the loaded dict is nobody else's.
         history = await self._hass.async_add_executor_job(

@@ -134,7 +134,8 @@ class SyncManager:
             }
             self.runs.match_cache = MatchCache.from_store(stored.get("match_cache"))
         except (HomeAssistantError, ValueError, KeyError, TypeError, AttributeError) as err:
-            LOGGER.warning("The stored sync history could not be read (%s); starting afresh", err)
+            LOGGER.warning("The stored sync history could not be read; starting afresh")
+            LOGGER.debug("Reading the stored sync history failed: %r", err)
         self.runs.playlist_history = await self._playlist_history.async_load(self.runs.states)
         self._entry.async_on_unload(
             async_dispatcher_connect(self._hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._entry_changed)

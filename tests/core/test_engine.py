@@ -147,6 +147,17 @@ async def test_errors_become_statuses(
     assert history.last("s") is record
 
 
+async def test_an_unexpected_error_is_told_in_our_words(clock: Clock) -> None:
+    """An internal error's record says so in the project's words, not Python's."""
+
+    async def algorithm(ctx: SyncContext, options: None, record: RunRecord) -> None:
+        raise AttributeError("'str' object has no attribute 'get'")
+
+    record = await execute_run(make_ctx(clock, [0]), algorithm, None, sync_id="s", sync_type="t")
+    assert record.reason == "internal_error"
+    assert record.error == "An unexpected error stopped the run (see the log)"
+
+
 async def test_algorithm_without_a_result_is_failed(clock: Clock) -> None:
     async def algorithm(ctx: SyncContext, options: None, record: RunRecord) -> None:
         return None

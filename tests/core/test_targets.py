@@ -183,7 +183,7 @@ async def test_refuse_unwritable(account: Account) -> None:
     target = Target(spec="P", name="P", record=theirs)
     refuse_unwritable(ctx, target)
     assert (target.status, target.reason) == (TargetStatus.FAILED, "target_forbidden")
-    assert target.error == "'P' belongs to anna.berg and is not collaborative"
+    assert target.error == '"P" belongs to anna.berg and is not collaborative'
 
 
 # -- remembered contents ------------------------------------------------------------------------

@@ -124,7 +124,7 @@ def apply_error(record: RunRecord, err: BaseException) -> None:
     elif isinstance(err, asyncio.CancelledError):
         fail(record, REASON_INTERRUPTED, "The run was interrupted (Home Assistant stopped?)")
     else:
-        fail(record, REASON_INTERNAL_ERROR, f"{type(err).__name__}: {err}")
+        fail(record, REASON_INTERNAL_ERROR, "An unexpected error stopped the run (see the log)")
 
 
 async def execute_run[OptionsT](

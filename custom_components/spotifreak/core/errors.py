@@ -1,4 +1,9 @@
-"""The errors the core raises; the Home Assistant glue maps them to translated exceptions."""
+"""The errors the core raises; the Home Assistant glue maps them to translated exceptions.
+
+Their messages are what users read in run records and logs: the project's own words ("Spotify
+did not answer (HTTP 503) while adding tracks to "Oct25""), never spotipy's or Python's. The
+technical detail goes to the DEBUG log where the error is made.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,28 @@ class SpotifreakError(Exception):
     """Base of every error the core raises."""
 
 
+PLAYLIST: str = "{playlist}"  # where a message names the playlist it was about
+
+
 class SpotifyError(SpotifreakError):
-    """Spotify answered with an error, or could not be reached."""
+    """Spotify answered with an error, or could not be reached.
+
+    A message may name a playlist it does not know yet (`{playlist}`): "a playlist" until a
+    caller that knows which one says so with `about`.
+    """
 
     def __init__(self, message: str, *, status: int | None = None, endpoint: str = "") -> None:
-        """Initialize the error with the HTTP status and the endpoint."""
-        super().__init__(message)
+        """Initialize the error with its message, the HTTP status and the endpoint."""
+        super().__init__(message.replace(PLAYLIST, "a playlist"))
+        self.template = message
         self.status = status
         self.endpoint = endpoint
+
+    def about(self, playlist: str) -> SpotifyError:
+        """Name the playlist the failure was about in the message; return the error itself."""
+        if PLAYLIST in self.template:
+            self.args = (self.template.replace(PLAYLIST, f'"{playlist}"'),)
+        return self
 
 
 class SpotifyAuthError(SpotifyError):

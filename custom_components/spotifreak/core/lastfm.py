@@ -290,10 +290,10 @@ class LastfmClient:
         except TimeoutError:
             return LastfmUnavailableError("Last.fm did not answer in time")
         except aiohttp.ClientError as err:
-            detail = self.scrub(str(err), api_key=api_key)
-            return LastfmUnavailableError(
-                self.scrub(f"Last.fm could not be reached: {type(err).__name__}: {detail}")
+            _LOGGER.debug(
+                "Last.fm could not be reached: %s", self.scrub(repr(err), api_key=api_key)
             )
+            return LastfmUnavailableError("Last.fm could not be reached")
         if isinstance(body, Mapping) and "error" in body:
             code = _int(body.get("error"), -1)
             message = self.scrub(str(body.get("message") or ""), api_key=api_key)

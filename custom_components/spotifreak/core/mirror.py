@@ -124,11 +124,14 @@ async def _plan_playlist(
     try:
         items = await read_playlist(ctx, options, source)
     except SpotifyForbiddenError as err:
-        fail(record, REASON_SOURCE_FORBIDDEN, str(err))
+        fail(record, REASON_SOURCE_FORBIDDEN, str(err.about(source.name)))
         return None
     except SpotifyNotFoundError as err:
-        fail(record, REASON_SOURCE_NOT_FOUND, str(err))
+        fail(record, REASON_SOURCE_NOT_FOUND, str(err.about(source.name)))
         return None
+    except SpotifyError as err:
+        err.about(source.name)
+        raise
     if not items:
         _finish_empty(record, up_to_date=False)
         state.advance_source(source)
@@ -234,18 +237,20 @@ def _conclude(record: RunRecord, targets: list[Target], stopped: SpotifyError | 
 
     `partial`: a target failed while another one was written completely.
     """
+    said = next((t.error for t in targets if stopped is not None and t.cause is stopped), None)
     if isinstance(stopped, SpotifyRateLimitError):
         apply_error(record, stopped)
+        record.error = said or record.error
         return
     partial = any(t.status is TargetStatus.SUCCESS for t in targets)
     failed = [t for t in targets if t.status is TargetStatus.FAILED]
     if stopped is not None:
         record.status = RunStatus.PARTIAL if partial else RunStatus.FAILED
-        record.reason, record.error = REASON_SPOTIFY_UNAVAILABLE, str(stopped)
+        record.reason, record.error = REASON_SPOTIFY_UNAVAILABLE, said or str(stopped)
     elif failed:
         record.status = RunStatus.PARTIAL if partial else RunStatus.FAILED
         record.reason = failed[0].reason
-        record.error = "; ".join(f"{t.name}: {t.error}" for t in failed)
+        record.error = "; ".join(str(t.error) for t in failed)
     elif record.added:
         record.status, record.reason = RunStatus.SUCCESS, None
     else:

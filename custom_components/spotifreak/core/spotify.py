@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 import functools
 import logging
-import re
 import threading
 import time
 from typing import Any, Final, Protocol
@@ -21,16 +20,13 @@ from typing import Any, Final, Protocol
 import requests
 import spotipy
 
-from .errors import (
-    SpotifyAuthError,
-    SpotifyError,
-    SpotifyForbiddenError,
-    SpotifyMalformedError,
-    SpotifyNotFoundError,
-    SpotifyQuotaError,
-    SpotifyRateLimitError,
-    SpotifyRequestError,
-    SpotifyUnavailableError,
+from .errors import SpotifyError, SpotifyUnavailableError
+from .spotify_errors import (
+    UnparsedAnswerError,
+    connection_error,
+    intercept_error_answers,
+    malformed_error,
+    map_spotify_exception,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,42 +40,6 @@ SEARCH_LIMIT_MAX: Final = 10
 READ_ATTEMPTS: Final = 3
 BACKOFF_SECONDS: tuple[float, ...] = (0.5, 2.0)  # between read attempts; tests shorten it
 REQUEST_TIMEOUT: Final = 10
-DEFAULT_RETRY_AFTER: Final = 30
-
-_MAX_RETRIES_STATUS = re.compile(r"too many (\d{3}) error responses")
-_BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+")
-
-
-class _SpotipyLogFilter(logging.Filter):
-    """Keep tokens and the account out of spotipy's log, and its misleading lines out of the log.
-
-    spotipy logs request headers (the bearer token) and every answer (`RESULTS:`, the account's
-    e-mail among them) at DEBUG, every HTTP error at ERROR, and every 5xx as "a rate/request
-    limit" at WARNING; this client reports errors itself, once, so spotipy's copies only
-    appear when debugging.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if message.startswith("RESULTS:"):
-            record.msg, record.args = "RESULTS: (left out by Spotifreak)", None
-            return True
-        if "Bearer" in message:
-            record.msg = _BEARER.sub(r"\1**REDACTED**", message)
-            record.args = None
-        if record.levelno >= logging.WARNING and (
-            message.startswith(("HTTP Error for", "Max Retries", "Your application has reached"))
-        ):
-            if not logging.getLogger("spotipy").isEnabledFor(logging.DEBUG):
-                return False
-            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
-        return True
-
-
-_SPOTIPY_FILTER: Final = _SpotipyLogFilter()
-for _name in ("spotipy.client", "spotipy.util"):
-    if _SPOTIPY_FILTER not in logging.getLogger(_name).filters:
-        logging.getLogger(_name).addFilter(_SPOTIPY_FILTER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,96 +117,6 @@ class CallCounter:
             self._parent.add(endpoint)
 
 
-def _retry_after(headers: Mapping[str, str] | None) -> int:
-    raw = (headers or {}).get("Retry-After") or (headers or {}).get("retry-after")
-    try:
-        return max(1, int(float(raw))) if raw is not None else DEFAULT_RETRY_AFTER
-    except ValueError:
-        return DEFAULT_RETRY_AFTER
-
-
-def is_quota_exceeded(body: str) -> bool:
-    """Return whether a 429's body names Spotify's `QUOTA_EXCEEDED`, in whatever shape.
-
-    The one place the quota is recognised. Spotify does not publish the body: it has been seen
-    as `{"error": {"status": 429, "message": ..., "reason": "QUOTA_EXCEEDED"}}`, and may be a
-    string, a list, an HTML page or nothing.
-    """
-    return "QUOTA_EXCEEDED" in body.upper()
-
-
-def error_for_status(
-    status: int | None,
-    message: str,
-    endpoint: str,
-    *,
-    headers: Mapping[str, str] | None = None,
-    body: str = "",
-) -> SpotifyError:
-    """Return the project's error for an HTTP error status (every 429 is a rate limit)."""
-    if status == 429:
-        kind = SpotifyQuotaError if is_quota_exceeded(body) else SpotifyRateLimitError
-        return kind(message, retry_after=_retry_after(headers), endpoint=endpoint)
-    if status == 401:
-        return SpotifyAuthError(message, status=401, endpoint=endpoint)
-    if status == 403:
-        return SpotifyForbiddenError(message, status=403, endpoint=endpoint)
-    if status == 404:
-        return SpotifyNotFoundError(message, status=404, endpoint=endpoint)
-    if status is not None and status >= 500:
-        return SpotifyUnavailableError(message, status=status, endpoint=endpoint)
-    return SpotifyRequestError(message, status=status, endpoint=endpoint)
-
-
-def map_spotify_exception(err: spotipy.SpotifyException, endpoint: str) -> SpotifyError:
-    """Turn spotipy's exception into this project's, recovering the real status.
-
-    With `retries=0` and 5xx in `status_forcelist`, spotipy reports a 5xx as a 429 without headers
-    ("Max Retries", reason "too many 500 error responses"); a real 429 keeps its headers.
-    """
-    status = err.http_status
-    headers = err.headers or {}
-    reason = str(err.reason or "")
-    message = f"{endpoint}: {str(err.msg).split(chr(10))[-1].strip() or status}"
-    if status == 429 and "Max Retries" in str(err.msg):
-        match = _MAX_RETRIES_STATUS.search(reason)
-        real = int(match.group(1)) if match else None
-        if real is None or real >= 500:
-            return SpotifyUnavailableError(message, status=real, endpoint=endpoint)
-    return error_for_status(status, message, endpoint, headers=headers, body=reason)
-
-
-class UnparsedAnswerError(Exception):
-    """An error answer, read before spotipy parses it (spotipy 2.26.0 cannot parse them all).
-
-    spotipy raises `AttributeError` on an error body whose `error` is a string or a list (as
-    Spotify's quota answer may be), losing the status and Retry-After.
-    """
-
-    def __init__(self, status: int, headers: Mapping[str, str], body: str) -> None:
-        """Initialize the answer with its status, headers and body text."""
-        super().__init__(status)
-        self.status = status
-        self.headers = dict(headers)
-        self.body = body
-
-    def error(self, endpoint: str) -> SpotifyError:
-        """Return the project's error for this answer."""
-        return error_for_status(
-            self.status,
-            f"{endpoint}: HTTP {self.status}",
-            endpoint,
-            headers=self.headers,
-            body=self.body,
-        )
-
-
-def _intercept_error_answers(response: requests.Response, *_args: Any, **_kwargs: Any) -> None:
-    """Raise `UnparsedAnswerError` for an error status (a requests response hook on spotipy's session)."""
-    if response.status_code >= 400:
-        raise UnparsedAnswerError(response.status_code, response.headers, response.text)
-
-
 def build_spotipy(api_url: str, *, timeout: int = REQUEST_TIMEOUT) -> spotipy.Spotify:
     """Return a spotipy client whose errors surface: no hidden retries, no Retry-After sleeps."""
     client = spotipy.Spotify(
@@ -260,7 +130,7 @@ def build_spotipy(api_url: str, *, timeout: int = REQUEST_TIMEOUT) -> spotipy.Sp
     client.prefix = api_url if api_url.endswith("/") else f"{api_url}/"
     # Error answers are read here, before spotipy parses them (5xx still surface as spotipy's
     # "Max Retries", which `map_spotify_exception` reads).
-    client._session.hooks["response"].append(_intercept_error_answers)
+    client._session.hooks["response"].append(intercept_error_answers)
     return client
 
 
@@ -326,17 +196,13 @@ class SpotifyClient:
                 result = call()
                 if check is None or check(result):
                     return result
-                error: SpotifyError = SpotifyMalformedError(
-                    f"{endpoint}: malformed answer", endpoint=endpoint
-                )
+                error: SpotifyError = malformed_error(endpoint, f"{type(result).__name__}")
             except UnparsedAnswerError as answer:
                 error = answer.error(endpoint)
             except spotipy.SpotifyException as err:
                 error = map_spotify_exception(err, endpoint)
             except (requests.ConnectionError, requests.Timeout) as err:
-                error = SpotifyUnavailableError(
-                    f"{endpoint}: {type(err).__name__}", endpoint=endpoint
-                )
+                error = connection_error(err, endpoint)
             if not isinstance(error, SpotifyUnavailableError) or attempt + 1 >= attempts:
                 raise error
             delay = self._backoff[min(attempt, len(self._backoff) - 1)] if self._backoff else 0
@@ -364,9 +230,7 @@ class SpotifyClient:
                 or not _is_count(total)
                 or (entries != total if complete else entries > total)
             ):
-                raise SpotifyMalformedError(
-                    f"{endpoint}: {entries} entries, total {total!r}", endpoint=endpoint
-                )
+                raise malformed_error(endpoint, f"{entries} entries, total {total!r}")
             if complete:
                 return
             page = self._request(

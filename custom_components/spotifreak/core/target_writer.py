@@ -61,7 +61,9 @@ async def create_target(
             return
         record = PlaylistRecord.from_api(created)
         if record is None:
-            target.fail(REASON_CREATE_FAILED, "Spotify returned no playlist")
+            target.fail(
+                REASON_CREATE_FAILED, f'Spotify did not return the playlist "{target.name}"'
+            )
             return
         if not record.owner:
             record = replace(record, owner=ctx.playlists.user_id)

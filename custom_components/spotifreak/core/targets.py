@@ -162,7 +162,7 @@ def refuse_unwritable(ctx: SyncContext, target: Target) -> bool:
         return False
     target.fail(
         REASON_TARGET_FORBIDDEN,
-        f"{record.name!r} belongs to {record.owner} and is not collaborative",
+        f'"{record.name}" belongs to {record.owner} and is not collaborative',
     )
     return True
 
@@ -177,22 +177,23 @@ def record_error(target: Target, err: SpotifyError, *, creating: bool = False) -
     if isinstance(err, SpotifyAuthError):
         raise err
     target.cause = err
+    message = str(err.about(target.record.name if target.record else target.name))
     if isinstance(err, SpotifyRateLimitError):
         target.status, target.reason, target.error = (
             TargetStatus.RATE_LIMITED,
             rate_limit_reason(err),
-            str(err),
+            message,
         )
     elif isinstance(err, SpotifyUnavailableError):
-        target.fail(REASON_SPOTIFY_UNAVAILABLE, str(err))
+        target.fail(REASON_SPOTIFY_UNAVAILABLE, message)
     elif creating:
-        target.fail(REASON_CREATE_FAILED, str(err))
+        target.fail(REASON_CREATE_FAILED, message)
     elif isinstance(err, SpotifyForbiddenError):
-        target.fail(REASON_TARGET_FORBIDDEN, str(err))
+        target.fail(REASON_TARGET_FORBIDDEN, message)
     elif isinstance(err, SpotifyNotFoundError):
-        target.fail(REASON_TARGET_NOT_FOUND, str(err))
+        target.fail(REASON_TARGET_NOT_FOUND, message)
     else:
-        target.fail(REASON_TARGET_REJECTED, str(err))
+        target.fail(REASON_TARGET_REJECTED, message)
 
 
 @contextmanager
@@ -210,5 +211,5 @@ def target_errors(target: Target) -> Iterator[None]:
     except HistorySaveError as err:
         target.fail(REASON_SNAPSHOT_FAILED, str(err))
     except asyncio.CancelledError:
-        target.fail(REASON_INTERRUPTED, "interrupted")
+        target.fail(REASON_INTERRUPTED, "The run was interrupted (Home Assistant stopped?)")
         raise
