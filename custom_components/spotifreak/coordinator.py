@@ -117,6 +117,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
             live_lookups=self.stale_policy == STALE_POLICY_FETCH,
             refresh_with=self._async_refresh_now,
             on_change=self._async_cache_changed,
+            persist=self.async_flush,
         )
         super().__init__(
             hass,

@@ -114,6 +114,7 @@ class SyncManager:
             now=dt_util.now,
             lastfm_client=_lastfm_client(hass, entry),
             lastfm_username=entry.options.get(CONF_LASTFM_USERNAME) or None,
+            persist=self._async_save_now,
         )
         self._running: set[asyncio.Task[Any]] = set()
         self._subentry_ids = set(entry.subentries)
@@ -143,6 +144,10 @@ class SyncManager:
         self._entry.async_on_unload(
             self._hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_stop)
         )
+
+    async def _async_save_now(self) -> None:
+        """Store history, states and the match cache now (a run is about to write)."""
+        await self._store.async_save(self._data())
 
     @callback
     def _data(self) -> dict[str, Any]:

@@ -3,7 +3,9 @@ the real Last.fm client (aiohttp), both against the emulator. Nothing is mocked.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from custom_components.spotifreak.core.cache import PlaylistCache
 from custom_components.spotifreak.core.context import LastfmContext
 from custom_components.spotifreak.core.engine import SyncInputError, execute_run
 from custom_components.spotifreak.core.errors import SpotifyUnavailableError
@@ -698,3 +701,50 @@ def test_options_round_trip() -> None:
     options = LastfmOptions(playlist="Top %b%y", username="x", period="1month", limit=50)
     assert LastfmOptions.from_dict(options.as_dict()) == options
     assert LastfmOptions.from_dict({"playlist": "P"}) == LastfmOptions(playlist="P")
+
+
+async def test_append_after_a_kill_mid_write_adds_nothing_twice(sync: Sync, world: World) -> None:
+    """A kill while an append is in flight: what was on disk (the sync's state saved before the
+    write, a cache still showing the old snapshot) makes the next run read the playlist, not
+    trust what it remembered, so the tracks that landed are not added again."""
+    await sync.run(mode="append")
+    disk: dict[str, Any] = {
+        "cache": PlaylistCache.from_store(sync.account.cache.to_store()),
+        "state": copy.deepcopy(sync.state),
+    }
+    ctx = sync.account.context(sync.state)
+    ctx.lastfm = LastfmContext(client=sync.client, match_cache=sync.cache, username=USER)
+
+    async def save_state() -> None:
+        disk["state"] = copy.deepcopy(ctx.state)
+
+    ctx.save_state = save_state
+    sync.emu.inject(Fault(delay=0.5, method="POST", path=ITEMS_FAULT))
+    options = LastfmOptions(playlist="Weekly Top", period="1month", limit=100, mode="append")
+    run = asyncio.create_task(
+        execute_run(ctx, run_lastfm_top_tracks, options, sync_id="w", sync_type=SYNC_TYPE)
+    )
+    while not any(r.method == "POST" and r.status == 0 for r in sync.emu.requests):
+        await asyncio.sleep(0.01)
+    run.cancel()  # the kill: nothing after this point reaches the disk
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    while any(r.status == 0 for r in sync.emu.requests):
+        await asyncio.sleep(0.01)
+    assert len(sync.uris()) == 4 + 100  # the write landed
+
+    restarted = Account(sync.emu, now=sync.clock)
+    restarted.directory.cache = disk["cache"]
+    again = Sync(
+        emu=sync.emu,
+        account=restarted,
+        client=sync.client,
+        clock=sync.clock,
+        cache=sync.cache,
+        state=disk["state"],
+    )
+    record = await again.run(period="1month", limit=100, mode="append")
+    assert record.status is RunStatus.NOOP
+    uris = sync.uris()
+    assert len(uris) == len(set(uris)) == 104
+    assert "writing" not in again.state  # the mark is cleared with the run's result

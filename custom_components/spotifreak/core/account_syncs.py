@@ -12,7 +12,7 @@ drives it as it is.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 import copy
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,8 +61,13 @@ class AccountSyncs:
         lastfm_username: str | None = None,
         match_cache: MatchCache | None = None,
         playlist_history: HistoryKeeper | None = None,
+        persist: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        """Initialize the syncs of the account `client` belongs to."""
+        """Initialize the syncs of the account `client` belongs to.
+
+        `persist` stores the states now (awaited): a run saves its state through it before
+        its first write to a target (`SyncContext.save_state`).
+        """
         self.directory = directory
         self.playlist_history = playlist_history or HistoryKeeper()
         self.history = RunHistory()
@@ -73,6 +78,7 @@ class AccountSyncs:
         self._client = client
         self._bind = bind
         self._now = now
+        self._persist = persist
         self._locks: dict[str, asyncio.Lock] = {}
 
     def lock_for(self, playlist_id: str) -> asyncio.Lock:
@@ -83,7 +89,7 @@ class AccountSyncs:
         """Return a fresh context for one run of a sync (a dry run's state is a deep copy)."""
         fork = self._client.fork()
         state = self.states.get(sync_id, {})
-        return SyncContext(
+        ctx = SyncContext(
             run_spotify=self._bind(fork),
             playlists=self.directory,
             now=self._now,
@@ -94,6 +100,16 @@ class AccountSyncs:
             playlist_history=self.playlist_history,
             dry_run=dry_run,
         )
+
+        async def save_state() -> None:
+            if ctx.dry_run:  # a dry run keeps nothing (and writes nothing to mark)
+                return
+            self.states[sync_id] = ctx.state
+            if self._persist is not None:
+                await self._persist()
+
+        ctx.save_state = save_state
+        return ctx
 
     async def run(
         self,

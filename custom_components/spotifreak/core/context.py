@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from .directory import PlaylistDirectory
 from .history import HistoryKeeper
@@ -29,12 +29,27 @@ class LastfmContext:
     match_cache: MatchCache | None = None
 
 
+# The state's list of targets (playlist ids, and `create:<name>` for a creation) a run was
+# writing: set and saved before the first write, cleared when the run's result is saved.
+WRITING: Final = "writing"
+
+
+async def _nothing_to_save() -> None:
+    return None
+
+
 @dataclass(slots=True)
 class SyncContext:
     """Everything one run needs.
 
     Home Assistant builds it in `syncs.py`; tests and the benchmark build it over a
     `SpotifyClient` and a `PlaylistDirectory` of their own.
+
+    `save_state` stores this run's `state` now, awaited (the glue writes its Store at once):
+    a target is marked as being written and saved before the first write to it, so that after
+    a power loss or a kill its remembered contents, saved before that write, are not trusted.
+    `unsure` holds what a run that ended uncleanly left marked: those targets are read again
+    before anything is written to them (`core/target_contents.py`).
     """
 
     run_spotify: SpotifyRunner  # bound to a client that counts this run's calls
@@ -51,3 +66,30 @@ class SyncContext:
     dry_run: bool = False
     run_id: str | None = None  # set by the engine when the run starts
     sync_id: str | None = None  # set by the engine when the run starts
+    save_state: Callable[[], Awaitable[None]] = _nothing_to_save
+    unsure: set[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Note the targets an earlier run was writing when it stopped without saving."""
+        marked = self.state.get(WRITING)
+        self.unsure = {str(key) for key in marked} if isinstance(marked, list) else set()
+
+    async def mark_writing(self, key: str) -> None:
+        """Mark a target (a playlist id, or `create:<name>`) as being written; save it now."""
+        marked = self.state.get(WRITING)
+        if not isinstance(marked, list):
+            marked = self.state[WRITING] = []
+        if key not in marked:
+            marked.append(key)
+            await self.save_state()
+
+    def settle(self) -> None:
+        """Clear the marks with the run's result, which tells every write.
+
+        What the state remembers is now true, or was forgotten. Marks an unclean stop left on
+        targets this run did not read stay.
+        """
+        if self.unsure:
+            self.state[WRITING] = sorted(self.unsure)
+        else:
+            self.state.pop(WRITING, None)

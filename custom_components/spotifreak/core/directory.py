@@ -68,6 +68,7 @@ class PlaylistDirectory:
         live_lookups: bool = True,
         refresh_with: Callable[[], Awaitable[Any]] | None = None,
         on_change: Callable[[], None] | None = None,
+        persist: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """Initialize an empty directory; `refresh` or a stored cache fills it."""
         self.user_id = user_id
@@ -81,6 +82,7 @@ class PlaylistDirectory:
         self._clock = clock
         self._refresh_with = refresh_with or self.refresh
         self._on_change = on_change
+        self._persist = persist
         self._shared: asyncio.Task[None] | None = None
         self._remembered: list[PlaylistRecord] | None = None  # while a refresh is in flight
 
@@ -105,6 +107,12 @@ class PlaylistDirectory:
             self._remembered.append(record)
         if self._on_change is not None:
             self._on_change()
+
+    async def remember_now(self, record: PlaylistRecord) -> None:
+        """Remember a record and have the cache stored at once (a playlist a sync created)."""
+        self.remember(record)
+        if self._persist is not None:
+            await self._persist()
 
     # -- refresh --------------------------------------------------------------------------------
 

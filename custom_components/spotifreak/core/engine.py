@@ -165,6 +165,7 @@ async def execute_run[OptionsT](
         apply_error(record, err)
         _LOGGER.exception("Sync %s (%s) failed unexpectedly", sync_id, sync_type)
     finally:
+        ctx.settle()
         _finish(ctx, record, started)
         if history is not None and not ctx.dry_run:
             history.add(record)
@@ -179,6 +180,7 @@ async def execute_run[OptionsT](
 def _finish(ctx: SyncContext, record: RunRecord, started: float) -> None:
     if record.status is RunStatus.RUNNING:  # only if something escaped every handler above
         fail(record, REASON_INTERNAL_ERROR, "the run ended without a result")
+    record.tell_unknown_outcome()
     record.finished_at = ctx.now()
     record.duration_ms = int((time.monotonic() - started) * 1000)
     try:

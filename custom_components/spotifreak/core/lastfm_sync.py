@@ -272,6 +272,7 @@ async def _append(
 def _conclude(record: RunRecord, target: Target, options: LastfmOptions) -> None:
     """Set the run's status from its playlist's outcome; `partial` when some was written."""
     record.added, record.removed = target.added, target.removed
+    record.unknown_outcome = target.unknown
     record.targets = [target.as_dict()]
     if target.status is TargetStatus.SUCCESS:
         record.status, record.reason = RunStatus.SUCCESS, None

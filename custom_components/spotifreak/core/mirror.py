@@ -199,6 +199,7 @@ async def _write_targets(
                 await _mirror_into(ctx, options, target, uris, contents)
         finally:
             record.added = sum(t.added for t in plan.targets)
+            record.unknown_outcome = sum(t.unknown for t in plan.targets)
             record.targets = [t.as_dict() for t in plan.targets]
         if target.stops_run:
             return target.cause

@@ -56,6 +56,21 @@ class RunRecord:
     retry_after: int | None = None
     error: str | None = None
     targets: list[dict[str, Any]] = field(default_factory=list)
+    # Entries of writes whose outcome is unknown: Spotify answered 5xx after the request was
+    # sent, the connection dropped, or the run was interrupted mid-write. They may have been
+    # written; the next run reads the playlist before writing.
+    unknown_outcome: int = 0
+
+    def tell_unknown_outcome(self) -> None:
+        """Say in `error` that some writes may or may not have happened (once)."""
+        if not self.unknown_outcome:
+            return
+        note = (
+            f"{self.unknown_outcome} tracks may or may not have been written (their outcome is "
+            "unknown; the next run reads the playlist before writing)"
+        )
+        if note not in (self.error or ""):
+            self.error = f"{self.error}; {note}" if self.error else note
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON-ready form (ISO timestamps, plain strings)."""

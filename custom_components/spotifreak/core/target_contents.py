@@ -100,7 +100,13 @@ class ContentsOfOnePlaylist(RememberedContents):
 def trusted_contents(
     ctx: SyncContext, contents: RememberedContents, playlist_id: str
 ) -> list[str] | None:
-    """Return a playlist's remembered URIs if the cache still reports their snapshot."""
+    """Return a playlist's remembered URIs if the cache still reports their snapshot.
+
+    Never while a run that ended uncleanly left the playlist marked as being written: what was
+    remembered was saved before writes whose results were lost with it.
+    """
+    if playlist_id in ctx.unsure:
+        return None
     known = contents.get(playlist_id)
     cached = ctx.playlists.cached(playlist_id)
     if known is not None and cached is not None and cached.snapshot_id == known[0]:

@@ -42,15 +42,24 @@ async def create_target(
 ) -> None:
     """Create the missing playlist, unless a concurrent run created it meanwhile.
 
-    The new playlist goes into the cache and is remembered as empty, so writing it needs no read.
-    A failure is recorded on the target (`create_failed`, or a stop of the run for 429 and 5xx).
+    The creation is marked in the saved sync state first, and the new playlist is stored in the
+    cache before anything is written to it: a run after a power loss or a kill finds it instead
+    of creating a second one. It is remembered as empty, so writing it needs no read. A failure
+    is recorded on the target (`create_failed`, or a stop of the run for 429 and 5xx).
     """
-    async with ctx.target_lock(f"create:{name_key(target.name)}"):
-        resolution = await ctx.playlists.resolve(target.name)
-        if resolution is not None:
-            target.record = resolution.record
-            return
+    creating = f"create:{name_key(target.name)}"
+    async with ctx.target_lock(creating):
         try:
+            if creating in ctx.unsure:
+                # A run that stopped uncleanly was creating it: it may exist, unknown to the
+                # cache that was saved. List the playlists before creating another.
+                await ctx.playlists.refresh_shared()
+                ctx.unsure.discard(creating)
+            resolution = await ctx.playlists.resolve(target.name)
+            if resolution is not None:
+                target.record = resolution.record
+                return
+            await ctx.mark_writing(creating)
             created = await ctx.run_spotify(
                 lambda client: client.create_playlist(
                     target.name, public=public, description=description
@@ -67,8 +76,8 @@ async def create_target(
             return
         if not record.owner:
             record = replace(record, owner=ctx.playlists.user_id)
-        ctx.playlists.remember(record)
         ctx.playlist_history.mark_created(record.id)
+        await ctx.playlists.remember_now(record)  # stored before anything is written to it
         contents.keep(record.id, record.snapshot_id, [])
         target.record = record
         target.created = True
@@ -151,6 +160,7 @@ class TargetWriter:
         # The entries this run read, while nothing has been written since: a version needs them.
         self._items: list[PlaylistItem] | None = None if self._id else []
         self._versioned = False
+        self._marked = False
 
     def trusted(self) -> Contents | None:
         """Return the remembered contents if the cache still reports their snapshot."""
@@ -172,6 +182,7 @@ class TargetWriter:
             known = self._view(items)
             if not self._ctx.dry_run:
                 self._memory.keep(self._id, cached.snapshot_id if cached is not None else "", known)
+            self._ctx.unsure.discard(self._id)  # read now: what an unclean stop left is known
         self._known = known
         return list(known)
 
@@ -192,7 +203,7 @@ class TargetWriter:
         if known is None and not self._ctx.dry_run:
             self._memory.forget(self._id)
         for chunk in chunked(uris):
-            snapshot = await self._write(_adder(self._id, chunk))
+            snapshot = await self._write(_adder(self._id, chunk), len(chunk))
             self._target.added += len(chunk)
             self._target.added_uris.extend(chunk)
             if known is not None:
@@ -222,7 +233,9 @@ class TargetWriter:
         for index, chunk in enumerate(list(chunked(uris)) or [[]]):
             first = index == 0
             job = _replacer if first else _adder
-            snapshot = await self._write(job(self._id, chunk), version=reason if first else None)
+            snapshot = await self._write(
+                job(self._id, chunk), len(chunk), version=reason if first else None
+            )
             written, count = self._merged(written, chunk), count + len(chunk)
             if first:
                 self._target.added, self._target.removed = len(added), len(removed)
@@ -244,7 +257,7 @@ class TargetWriter:
         if known is None and not self._ctx.dry_run:
             self._memory.forget(self._id)
         for chunk in chunked(list(dict.fromkeys(uris))):
-            snapshot = await self._write(_remover(self._id, chunk), version=reason)
+            snapshot = await self._write(_remover(self._id, chunk), len(chunk), version=reason)
             gone, went = len(chunk), chunk
             if known is not None:
                 asked = set(chunk)
@@ -262,30 +275,40 @@ class TargetWriter:
         self._target.status = TargetStatus.SUCCESS
 
     async def _write(
-        self, job: Callable[[SpotifyClient], str], *, version: str | None = None
+        self, job: Callable[[SpotifyClient], str], entries: int, *, version: str | None = None
     ) -> str | None:
-        """Run one write and return the new snapshot id; None in a dry run (nothing is sent).
+        """Run one write of `entries` URIs and return the new snapshot id; None in a dry run.
 
-        With `version` (a reason), the playlist's entries are saved in the history first, once
-        per writer and unless it is known to be empty; if they cannot be saved, nothing is sent
-        (`HistorySaveError`).
+        A dry run sends nothing. With `version` (a reason), the playlist's entries are saved in
+        the history first, once per writer and unless it is known to be empty; if they cannot
+        be saved, nothing is sent (`HistorySaveError`). Before the first write the target is
+        marked as being written in the saved sync state.
         A refused write (429, 403, 400, 401) changed nothing. After a 404 the playlist is gone;
-        a 5xx, a dropped connection or a cancellation may have been applied: the remembered
-        contents are forgotten then, so the next run reads the playlist.
+        a 5xx, a dropped connection or a cancellation may have been applied: its entries are
+        counted as of unknown outcome, and the remembered contents are forgotten, so the next
+        run reads the playlist.
         """
         if self._ctx.dry_run:
             return None
         if version is not None and not self._versioned and not self._known_empty():
             await self._take_version(version)
         self._items = None  # whatever happens now, the entries read before are history
+        if not self._marked:
+            await self._ctx.mark_writing(self._id)
+            self._marked = True
         try:
             return await self._ctx.run_spotify(job)
-        except (SpotifyNotFoundError, SpotifyUnavailableError):
+        except SpotifyNotFoundError:
+            self._memory.forget(self._id)
+            raise
+        except SpotifyUnavailableError:
+            self._target.unknown += entries
             self._memory.forget(self._id)
             raise
         except SpotifyError:
             raise
         except BaseException:
+            self._target.unknown += entries
             self._memory.forget(self._id)
             raise
 

@@ -70,6 +70,7 @@ class Target:
     status: TargetStatus = TargetStatus.NOT_ATTEMPTED
     added: int = 0
     removed: int = 0
+    unknown: int = 0  # entries of writes whose outcome is unknown (5xx, dropped, interrupted)
     reason: str | None = None
     error: str | None = None
     cause: SpotifyError | None = None  # the failure that ended it, if any

@@ -1,0 +1,161 @@
+"""A power loss or a kill in the middle of a sync: what is on disk must never make the next run
+duplicate tracks or playlists (issue 12, items 4 and 6).
+
+The kill is simulated by copying the storage at the moment of the kill and setting the entry up
+again from that copy (`tests.helpers.restart_from`): nothing held in memory survives, writes
+that were in flight land at the emulator as they would at Spotify.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+import copy
+from typing import Any
+
+import pytest
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.spotifreak.const import DOMAIN
+from tests.emulator import Emulator, Fault
+
+from .helpers import restart_from
+
+pytestmark = pytest.mark.emulator(catalogue=800)
+
+ITEMS = "/v1/playlists/{playlist_id}/items"
+
+
+async def _mirror(hass: HomeAssistant, target: str, **extra: Any) -> dict[str, Any]:
+    response = await hass.services.async_call(
+        DOMAIN,
+        "mirror_playlist",
+        {"source": "liked_songs", "targets": [target], "sync_id": "archive", **extra},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    return dict(response)
+
+
+def _like_new(emulator: Emulator, count: int) -> None:
+    """Like `count` playable catalogue tracks that were not liked yet."""
+    library = emulator.library
+    liked = set(library.liked_uris())
+    fresh = [t.uri for t in library.catalogue if t.is_playable and t.uri not in liked]
+    assert len(fresh) >= count
+    library.add_liked(fresh[:count])
+
+
+def _in_flight(emulator: Emulator) -> int:
+    return sum(1 for r in emulator.requests if r.status == 0)
+
+
+async def _until(condition: Any, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "not reached in time"
+        await asyncio.sleep(0.01)
+
+
+async def _kill_during_second_chunk(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    hass_storage: dict[str, Any],
+    entry: MockConfigEntry,
+    target: str,
+) -> None:
+    """Start a mirror, 'kill' Home Assistant while its second chunk is in flight, let every
+    write in flight land, and start again from what was on disk at the kill."""
+    emulator.reset_log()
+    emulator.inject(Fault(delay=0.5, method="POST", path="/v1/playlists/*", after=1, times=None))
+    run = hass.async_create_task(_mirror(hass, target))
+    await _until(lambda: emulator.count("POST", ITEMS) == 2 and _in_flight(emulator) == 1)
+    saved = copy.deepcopy(hass_storage)  # what the disk holds at the kill
+    await restart_from(hass, entry, hass_storage, saved)
+    with pytest.raises(HomeAssistantError):
+        await run  # interrupted by the (simulated) stop
+    await _until(lambda: _in_flight(emulator) == 0)  # what was sent lands anyway
+    emulator.clear_faults()
+
+
+async def test_killed_while_filling_a_new_playlist(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The playlist a killed run created is found after the restart, not created again, and
+    the tracks that landed are not added twice."""
+    library = emulator.library
+    _like_new(emulator, 250)
+    await _kill_during_second_chunk(hass, emulator, hass_storage, init_integration, "Kill target")
+    (created,) = library.playlists_named("Kill target")
+    landed = library.playlist_uris(created.id)
+    assert len(landed) >= 200  # chunks 1 and 2 at least
+
+    record = await _mirror(hass, "Kill target")
+    assert record["status"] in ("success", "noop")
+    assert len(library.playlists_named("Kill target")) == 1
+    uris = library.playlist_uris(created.id)
+    assert not [uri for uri, count in Counter(uris).items() if count > 1]
+    assert set(landed) <= set(uris)
+
+
+async def test_killed_while_adding_to_a_known_playlist(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A target whose contents the sync remembers (saved, and the cache's snapshot saved with
+    them) is read again after a kill mid-write instead of trusted: no track twice."""
+    library = emulator.library
+    first = await _mirror(hass, "%b%y", max_tracks=20)
+    assert first["status"] == "success"
+    # What the delayed saves of the cache and the syncs write a few seconds later.
+    await init_integration.runtime_data.coordinator.async_flush()
+    await init_integration.runtime_data.syncs.async_shutdown()
+    (target,) = library.playlists_named(first["targets"][0]["name"])
+    key = f"{DOMAIN}.{init_integration.entry_id}.cache"
+    assert target.id in {p["id"] for p in hass_storage[key]["data"]["playlists"]}
+    state = hass_storage[f"{DOMAIN}.{init_integration.entry_id}.syncs"]["data"]["states"]
+    assert state["archive"]["targets"][target.id]["snapshot_id"] == target.snapshot_id
+    _like_new(emulator, 250)
+
+    await _kill_during_second_chunk(hass, emulator, hass_storage, init_integration, "%b%y")
+    assert len(library.playlist_uris(target.id)) >= 220
+
+    record = await _mirror(hass, "%b%y")
+    assert record["status"] in ("success", "noop")
+    uris = library.playlist_uris(target.id)
+    assert not [uri for uri, count in Counter(uris).items() if count > 1]
+    assert len(library.playlists_named(target.name)) == 1
+
+
+async def test_interrupted_write_is_reported_as_unknown(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """Home Assistant stopping while an add is in flight: the record says the chunk's outcome
+    is unknown (it did land), never that it was not done."""
+    library = emulator.library
+    _like_new(emulator, 200)
+    emulator.inject(Fault(delay=0.5, method="POST", path="/v1/playlists/*", after=1, times=None))
+    syncs = init_integration.runtime_data.syncs
+    run = hass.async_create_task(_mirror(hass, "Interrupted target"))
+    await _until(lambda: emulator.count("POST", ITEMS) == 2 and _in_flight(emulator) == 1)
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    with pytest.raises(HomeAssistantError) as raised:
+        await run
+    assert raised.value.translation_placeholders["reason"] == "interrupted"
+    await _until(lambda: _in_flight(emulator) == 0)
+    (playlist,) = library.playlists_named("Interrupted target")
+    assert len(library.playlist_uris(playlist.id)) == 200  # the second chunk landed
+    record = syncs.history.runs("archive")[0].as_dict()
+    assert (record["status"], record["reason"]) == ("failed", "interrupted")
+    assert record["added"] == 100
+    assert record["unknown_outcome"] == 100
+    assert "100 tracks may or may not have been written" in record["error"]
