@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from custom_components.spotifreak.core.engine import SyncInputError
+from custom_components.spotifreak.core.engine import SyncInputError, execute_run
+from custom_components.spotifreak.core.mirror import run_mirror
+from custom_components.spotifreak.core.mirror_options import MirrorOptions
 from custom_components.spotifreak.core.runs import RunRecord, RunStatus
 from tests.core.sync_helpers import TZ, Account
 from tests.emulator import Emulator, Fault, Library, PlaylistEntry
@@ -294,6 +296,95 @@ async def test_deduplicate_off_adds_what_the_source_holds(account: Account) -> N
     assert run.added == 3
     assert item_reads(account.emu, target_id) == 0
     assert account.uris(target_id) == [a, a, b, a]
+
+
+async def test_deduplicate_off_appends_only_what_is_new_in_the_source(account: Account) -> None:
+    """Without deduplication a changed playlist source adds only the entries added to it since
+    the last successful run, not the whole source again; a reordering adds nothing."""
+    lib = account.emu.library
+    a, b, c, d = playable(lib, 4)
+    source_id, target_id = await source_and_target(account, [a, b, a])
+    options: dict[str, Any] = {
+        "source": "Mirror Source",
+        "targets": ["Mirror Target"],
+        "deduplicate": False,
+    }
+    state: dict[str, Any] = {}
+    first = await account.mirror(state, **options)
+    assert (first.status, first.added) == (RunStatus.SUCCESS, 3)
+    later = (datetime.now(TZ) + timedelta(minutes=5)).astimezone(UTC)
+    lib.add_items(source_id, [c, a, d], added_at=later.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    await account.refresh()
+    second = await account.mirror(state, **options)
+    assert (second.status, second.added) == (RunStatus.SUCCESS, 3)
+    assert account.uris(target_id) == [a, b, a, c, a, d]
+    lib.reorder_items(source_id, 0, 6)
+    await account.refresh()
+    third = await account.mirror(state, **options)
+    assert (third.status, third.reason) == (RunStatus.NOOP, "nothing_new")
+    assert account.uris(target_id) == [a, b, a, c, a, d]
+
+
+async def test_deduplicate_off_liked_songs_are_copied_once(account: Account) -> None:
+    """Liked songs without deduplication and without `only_new`: the cursor still decides what
+    is written, so a second run does not append every liked song again."""
+    lib = account.emu.library
+    await source_and_target(account, [])
+    options: dict[str, Any] = {
+        "source": "liked_songs",
+        "targets": ["Mirror Target"],
+        "deduplicate": False,
+        "only_new": False,
+        "max_tracks": 30,
+    }
+    state: dict[str, Any] = {}
+    first = await account.mirror(state, **options)
+    assert first.status is RunStatus.SUCCESS
+    (target,) = account.named("Mirror Target")
+    held = account.uris(target.id)
+    new = playable(lib, 2)
+    lib.add_liked(new)
+    second = await account.mirror(state, **options)
+    assert second.added == 2
+    assert account.uris(target.id) == [*held, *reversed(new)]
+
+
+@pytest.mark.parametrize("kind", ["429", "500"])
+async def test_deduplicate_off_repeats_no_chunk_that_landed(account: Account, kind: str) -> None:
+    """Without deduplication a run that failed after one chunk landed is completed by the next
+    run without appending that chunk again (what landed is saved after every chunk)."""
+    emu, lib = account.emu, account.emu.library
+    tracks = playable(lib, 250)
+    _, target_id = await source_and_target(account, tracks)
+    saves: list[int] = []
+    state: dict[str, Any] = {}
+    options: dict[str, Any] = {
+        "source": "Mirror Source",
+        "targets": ["Mirror Target"],
+        "deduplicate": False,
+    }
+    emu.inject(
+        Fault(method="POST", path=f"/v1/playlists/{target_id}/items", after=1, **FAULTS[kind])
+    )
+    ctx = account.context(state)
+
+    async def save_state() -> None:
+        saves.append(state.get("appended", {}).get(target_id, {}).get("count", 0))
+
+    ctx.save_state = save_state
+    failed = await execute_run(
+        ctx, run_mirror, MirrorOptions(**options), sync_id="m", sync_type="playlist_mirror"
+    )
+    assert failed.status in (RunStatus.FAILED, RunStatus.RATE_LIMITED)
+    assert account.uris(target_id) == tracks[:100]
+    assert 100 in saves  # saved as soon as the chunk landed
+    rerun = await account.mirror(state, **options)
+    assert (rerun.status, rerun.added) == (RunStatus.SUCCESS, 150)
+    assert account.uris(target_id) == tracks
+    again = await account.mirror(state, **options)
+    assert again.added == 0
+    assert again.status in (RunStatus.UP_TO_DATE, RunStatus.NOOP)
+    assert account.uris(target_id) == tracks
 
 
 async def test_empty_source_and_nothing_addable(account: Account) -> None:

@@ -24,7 +24,7 @@ entry, so the next run reads it. `cursor` and `source` advance only when every t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .context import SyncContext
 from .engine import SyncInputError, apply_error, fail
@@ -39,6 +39,7 @@ from .mirror_source import MirrorState, batch, fingerprint, read_liked, read_pla
 from .reasons import (
     REASON_ALREADY_PRESENT,
     REASON_NOTHING_ADDABLE,
+    REASON_NOTHING_NEW,
     REASON_SOURCE_EMPTY,
     REASON_SOURCE_FORBIDDEN,
     REASON_SOURCE_NOT_FOUND,
@@ -62,11 +63,12 @@ class _Plan:
     targets: list[Target]
     items: list[PlaylistItem]
     source: PlaylistRecord | None  # None: the liked songs
+    read: list[PlaylistItem] = field(default_factory=list)  # the source as read (playlist)
 
     def advance(self) -> None:
         """Move the cursor (liked songs) or the source snapshot: every target succeeded."""
         if self.source is not None:
-            self.state.advance_source(self.source)
+            self.state.advance_source(self.source, self.read)
         elif self.items:
             self.state.advance_cursor(self.items[::-1])
 
@@ -136,7 +138,14 @@ async def _plan_playlist(
         _finish_empty(record, up_to_date=False)
         state.advance_source(source)
         return None
-    return _Plan(state, targets, items, source)
+    read = items
+    if not options.deduplicate:
+        items = state.new_in_source(items)
+        if not items:
+            record.status, record.reason = RunStatus.NOOP, REASON_NOTHING_NEW
+            state.advance_source(source, read)
+            return None
+    return _Plan(state, targets, items, source, read)
 
 
 async def _resolve_source(ctx: SyncContext, options: MirrorOptions) -> PlaylistRecord:
@@ -196,7 +205,7 @@ async def _write_targets(
     for target in plan.targets:
         try:
             with target_errors(target):
-                await _mirror_into(ctx, options, target, uris, contents)
+                await _mirror_into(ctx, options, target, uris, contents, plan.state)
         finally:
             record.added = sum(t.added for t in plan.targets)
             record.unknown_outcome = sum(t.unknown for t in plan.targets)
@@ -212,16 +221,31 @@ async def _mirror_into(
     target: Target,
     uris: list[str],
     contents: ContentsByPlaylist,
+    state: MirrorState,
 ) -> None:
-    """Create the target if missing, then add what it lacks under its lock."""
+    """Create the target if missing, then add what it lacks under its lock.
+
+    Without deduplication the batch is appended as it is, less what an unfinished earlier run
+    of the same batch already appended (saved after every chunk).
+    """
     async with open_target(ctx, target, contents, public=options.public) as writer:
         if writer is None:
             return
+        on_chunk = None
         if options.deduplicate:
             present = set(await writer.contents())
             uris = [uri for uri in uris if uri not in present]
+        else:
+            playlist_id, batch = writer.playlist_id, uris
+            done = state.appended(playlist_id, batch)
+            uris = batch[done:]
+
+            async def on_chunk(added: int) -> None:
+                state.note_appended(playlist_id, batch, done + added)
+                await ctx.save_state()
+
         if uris:
-            await writer.add(uris)
+            await writer.add(uris, on_chunk=on_chunk)
         else:
             target.status = TargetStatus.NOOP
 

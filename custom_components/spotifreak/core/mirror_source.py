@@ -28,6 +28,8 @@ STATE_VERSION: Final = 1
 # only tracks liked well before the cursor stop the read by time.
 CURSOR_URIS: Final = 5
 CURSOR_SLACK: Final = timedelta(hours=1)
+# Deduplication off: per target, how much of the pending batch an unfinished run appended.
+APPENDED: Final = "appended"
 
 
 @dataclass(slots=True)
@@ -78,6 +80,7 @@ class MirrorState:
             uris.extend(uri for uri in previous[0] if uri not in uris)
         self.data["cursor"] = {"uris": uris[:CURSOR_URIS], "added_at": newest_first[0].added_at}
         self.data["fingerprint"] = self.fingerprint
+        self.data.pop(APPENDED, None)
 
     @property
     def source_snapshot(self) -> tuple[str, str] | None:
@@ -87,10 +90,75 @@ class MirrorState:
             return None
         return str(source.get("id") or ""), str(source.get("snapshot_id") or "")
 
-    def advance_source(self, record: PlaylistRecord) -> None:
-        """Remember the source playlist's snapshot of a successful run."""
+    def advance_source(self, record: PlaylistRecord, items: Sequence[PlaylistItem] = ()) -> None:
+        """Remember the source playlist's snapshot of a successful run, and what was new then.
+
+        The newest `added_at` among the items read (and the URIs added at that second) is the
+        mark that tells, with deduplication off, which entries the next run has not seen.
+        """
+        source = self.data.get("source")
+        mark = source.get("mark") if self.matches and isinstance(source, dict) else None
+        if items:
+            mark = _newest(items)
         self.data["source"] = {"id": record.id, "snapshot_id": record.snapshot_id}
+        if mark is not None:
+            self.data["source"]["mark"] = mark
         self.data["fingerprint"] = self.fingerprint
+        self.data.pop(APPENDED, None)
+
+    def new_in_source(self, items: Sequence[PlaylistItem]) -> list[PlaylistItem]:
+        """Return the source entries added after the last successful run (all without one).
+
+        Entries without an `added_at` count as seen once a run succeeded; an entry removed and
+        added again is new.
+        """
+        source = self.data.get("source")
+        mark = source.get("mark") if self.matches and isinstance(source, dict) else None
+        if not isinstance(mark, dict):
+            return list(items)
+        newest = parse_time(mark.get("added_at"))
+        seen = set(mark.get("uris") or ())
+        fresh: list[PlaylistItem] = []
+        for item in items:
+            added_at = parse_time(item.added_at)
+            if added_at is None or newest is None:
+                if added_at is not None:
+                    fresh.append(item)
+            elif added_at > newest or (added_at == newest and item.uri not in seen):
+                fresh.append(item)
+        return fresh
+
+    def appended(self, playlist_id: str, uris: Sequence[str]) -> int:
+        """Return how many of `uris` an earlier, unfinished run appended to a playlist.
+
+        Counted only while `uris` still starts with what was appended (the same batch).
+        """
+        done = self.data.get(APPENDED, {}).get(playlist_id)
+        if not isinstance(done, dict):
+            return 0
+        count = done.get("count")
+        if not isinstance(count, int) or not 0 < count <= len(uris):
+            return 0
+        return count if done.get("key") == _batch_key(uris[:count]) else 0
+
+    def note_appended(self, playlist_id: str, uris: Sequence[str], count: int) -> None:
+        """Remember that the first `count` of `uris` are in the playlist (deduplication off)."""
+        appended = self.data.setdefault(APPENDED, {})
+        appended[playlist_id] = {"count": count, "key": _batch_key(uris[:count])}
+
+
+def _newest(items: Sequence[PlaylistItem]) -> dict[str, Any]:
+    """Return the mark of a run: the newest `added_at` and the URIs added at that second."""
+    stamped = [(when, item) for item in items if (when := parse_time(item.added_at)) is not None]
+    if not stamped:
+        return {"added_at": None, "uris": []}
+    newest = max(when for when, _item in stamped)
+    at = [item for when, item in stamped if when == newest]
+    return {"added_at": at[0].added_at, "uris": sorted({str(i.uri) for i in at if i.uri})}
+
+
+def _batch_key(uris: Sequence[str]) -> str:
+    return hashlib.sha256("\n".join(uris).encode()).hexdigest()[:16]
 
 
 def fingerprint(source: str, targets: Sequence[str]) -> str:
@@ -103,7 +171,8 @@ async def read_liked(
     ctx: SyncContext, options: MirrorOptions, state: MirrorState
 ) -> tuple[list[PlaylistItem], bool]:
     """Return the liked songs newer than the cursor, newest first, and whether a cursor was used."""
-    cursor = state.cursor if options.only_new else None
+    # Without deduplication the cursor also decides what is written: never what was copied.
+    cursor = state.cursor if options.only_new or not options.deduplicate else None
     cursor_uris = frozenset(cursor[0]) if cursor is not None else frozenset[str]()
     cursor_at = cursor[1] if cursor is not None else None
     oldest_new = cursor_at - CURSOR_SLACK if cursor_at is not None else None

@@ -35,6 +35,7 @@ REASON_SNAPSHOT_FAILED: Final = "snapshot_failed"  # the version before a write 
 REASON_UP_TO_DATE: Final = "up_to_date"
 REASON_SOURCE_EMPTY: Final = "source_empty"
 REASON_NOTHING_ADDABLE: Final = "nothing_addable"
+REASON_NOTHING_NEW: Final = "nothing_new"  # deduplication off: the source added nothing since
 REASON_SOURCE_NOT_FOUND: Final = "source_not_found"
 REASON_SOURCE_FORBIDDEN: Final = "source_forbidden"
 

@@ -14,7 +14,7 @@ through one method, `_write`, the place for what must happen around any write:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 import logging
@@ -197,8 +197,21 @@ class TargetWriter:
         self._items = items
         return items
 
-    async def add(self, uris: Sequence[str]) -> None:
-        """Append `uris` at the end, in chunks of 100; the target succeeds once all are in."""
+    @property
+    def playlist_id(self) -> str:
+        """Return the id of the playlist written."""
+        return self._id
+
+    async def add(
+        self,
+        uris: Sequence[str],
+        *,
+        on_chunk: Callable[[int], Awaitable[None]] | None = None,
+    ) -> None:
+        """Append `uris` at the end, in chunks of 100; the target succeeds once all are in.
+
+        `on_chunk(added)` is awaited after each chunk that went through.
+        """
         known = self._known if self._known is not None else self.trusted()
         if known is None and not self._ctx.dry_run:
             self._memory.forget(self._id)
@@ -213,6 +226,8 @@ class TargetWriter:
             if known is not None:
                 self._memory.keep(self._id, snapshot, known)
             self._wrote(snapshot, self._size(known, len(chunk)))
+            if on_chunk is not None:
+                await on_chunk(self._target.added)
         self._known = known
         self._target.status = TargetStatus.SUCCESS
 
