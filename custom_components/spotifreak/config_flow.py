@@ -76,7 +76,7 @@ from .core.errors import (
     SpotifyError,
 )
 from .core.history import DEFAULT_MAX_BYTES, DEFAULT_MAX_VERSIONS
-from .core.lastfm import LastfmClient
+from .core.lastfm import LastfmClient, valid_username
 from .core.spotify import SpotifyClient
 
 LASTFM_PROBE_USER = "rj"  # Last.fm's co-founder; exists on every Last.fm instance
@@ -230,6 +230,8 @@ class SpotifreakOptionsFlow(OptionsFlow):
                 options.pop(key, None)
         if not api_key:
             return {CONF_LASTFM_USERNAME: "lastfm_key_required"} if username else {}
+        if username and not valid_username(username):
+            return {CONF_LASTFM_USERNAME: "invalid_lastfm_username"}
         client = LastfmClient(
             async_get_clientsession(self.hass),
             api_key,

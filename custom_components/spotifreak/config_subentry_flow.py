@@ -15,11 +15,14 @@ import voluptuous as vol
 from homeassistant.config_entries import ConfigEntry, ConfigSubentryFlow, SubentryFlowResult
 from homeassistant.const import CONF_NAME
 from homeassistant.helpers.selector import TextSelector
+from homeassistant.util import dt as dt_util
 
 from .const import ATTR_PLAYLIST, CONF_LASTFM_API_KEY, CONF_LASTFM_USERNAME
+from .core.lastfm import valid_username
 from .core.lastfm_options import MODE_REPLACE
-from .core.patterns import PatternError, is_pattern, validate
-from .core.references import name_key, parse_reference
+from .core.mirror_options import SOURCE_LIKED_SONGS
+from .core.patterns import PatternError, is_pattern, render, validate
+from .core.references import NOT_A_PLAYLIST, name_key, parse_reference, reference_problem
 from .sync_types import SYNC_TYPE_LASTFM, SYNC_TYPE_MIRROR, SYNC_TYPES
 
 
@@ -29,13 +32,19 @@ def _targets(raw: Any) -> list[str]:
 
 
 def _reference_problem(text: str) -> str | None:
-    """Return a translation key if a playlist reference or pattern cannot work, else None."""
+    """Return a translation key if a playlist reference or pattern cannot work, else None.
+
+    A pattern is judged by what it renders now (a name for this month).
+    """
+    name = text
     if is_pattern(text):
         try:
             validate(text)
+            name = render(text, dt_util.now())
         except PatternError:
             return "invalid_pattern"
-    return None
+    problem = reference_problem(name)
+    return f"target_{problem}" if problem else None
 
 
 class _SyncSubentryFlow(ConfigSubentryFlow):
@@ -95,6 +104,10 @@ class MirrorSubentryFlow(_SyncSubentryFlow):
         data["source"] = str(data.get("source") or "").strip()
         if not data["source"]:
             return {"source": "required"}
+        if data["source"].casefold() != SOURCE_LIKED_SONGS and (
+            reference_problem(data["source"]) == NOT_A_PLAYLIST
+        ):
+            return {"source": "source_not_a_playlist"}
         if not data["targets"]:
             return {"targets": "no_targets"}
         for target in data["targets"]:
@@ -126,6 +139,8 @@ class LastfmSubentryFlow(_SyncSubentryFlow):
             return {"base": "lastfm_not_configured"}
         if not (data.get("username") or entry.options.get(CONF_LASTFM_USERNAME)):
             return {"username": "lastfm_username_required"}
+        if data.get("username") and not valid_username(str(data["username"])):
+            return {"username": "invalid_lastfm_username"}
         if (
             data.get("mode", MODE_REPLACE) == MODE_REPLACE
             and not data.get("allow_replace")

@@ -91,7 +91,8 @@ SYNC_TYPES: Final[dict[str, SyncType]] = {
 # the problem in words instead of a schema message.
 _ACTION_VALIDATORS: Final[dict[OptionType, Any]] = {
     OptionType.TEXT: cv.string,
-    OptionType.TEXTS: vol.All(cv.ensure_list, [cv.string]),
+    # Not coerced to text: a number or a boolean in the list is refused in words by the sync.
+    OptionType.TEXTS: vol.All(cv.ensure_list, list),
     OptionType.BOOLEAN: cv.boolean,
     OptionType.INTEGER: vol.Coerce(int),
     OptionType.CHOICE: cv.string,

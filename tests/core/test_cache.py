@@ -11,7 +11,12 @@ from custom_components.spotifreak.core.cache import CacheFilter, PlaylistCache
 from custom_components.spotifreak.core.directory import PlaylistDirectory
 from custom_components.spotifreak.core.errors import SpotifyNotFoundError
 from custom_components.spotifreak.core.records import PlaylistRecord
-from custom_components.spotifreak.core.references import name_key, parse_reference
+from custom_components.spotifreak.core.references import (
+    name_key,
+    parse_reference,
+    reference_problem,
+    shown,
+)
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 ME = "me"
@@ -221,3 +226,37 @@ def test_incremental_index_matches_a_full_rebuild() -> None:
     assert [r.id[0] for r in cache.named("mix")] == ["d", "a"]
     assert cache.lookup(parse_reference(renamed.uri)) is not None
     assert cache.to_export() == rebuilt.to_export()
+
+
+PLAYLIST_ID = "37i9dQZF1DXcBWIGoYBM5M"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (f"spotify:playlist:{PLAYLIST_ID}", None),
+        (f"https://open.spotify.com/intl-de/playlist/{PLAYLIST_ID}?si=x", None),
+        (PLAYLIST_ID, None),
+        ("Crème 🔥 👨‍👩‍👧", None),
+        ("x" * 100, None),
+        (f"spotify:album:{PLAYLIST_ID}", "not_a_playlist"),
+        ("spotify:playlist:short", "not_a_playlist"),
+        (f"https://open.spotify.com/album/{PLAYLIST_ID}", "not_a_playlist"),
+        (f"https://evilspotify.com/playlist/{PLAYLIST_ID}", "not_a_playlist"),
+        ("https://example.com/", "not_a_playlist"),
+        (7, "not_a_playlist"),
+        (None, "not_a_playlist"),
+        ("x" * 101, "name_too_long"),
+        ("a\x00", "name_not_printable"),
+        ("a\u202eb", "name_not_printable"),
+        ("a\u2028b", "name_not_printable"),
+    ],
+)
+def test_reference_problem(text: Any, problem: str | None) -> None:
+    assert reference_problem(text) == problem
+
+
+def test_shown_is_short_and_printable() -> None:
+    assert shown("a\x1bb") == "a\ufffdb"
+    assert len(shown("z" * 500)) == 40
+    assert shown(5) == "5"

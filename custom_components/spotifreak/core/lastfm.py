@@ -45,6 +45,19 @@ AUTH_CODES: Final = frozenset({10, 26})
 RETRY_CODES: Final = frozenset({8, 11, 16, 29})
 
 _KEY_IN_URL: Final = re.compile(r"(api_key=)[^&\s'\"]+", re.IGNORECASE)
+# Last.fm's sign-up allows 2 to 15 letters, digits, "-" and "_"; older accounts may differ, so
+# names are only kept printable, without spaces, and short enough to be a name.
+USERNAME_MAX: Final = 64
+
+
+def valid_username(name: str) -> bool:
+    """Return whether `name` can be a Last.fm user name (see `USERNAME_MAX`)."""
+    name = name.strip()
+    return (
+        0 < len(name) <= USERNAME_MAX
+        and name.isprintable()
+        and not any(char.isspace() for char in name)
+    )
 
 
 @dataclass(frozen=True, slots=True)

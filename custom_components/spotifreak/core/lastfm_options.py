@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import ClassVar, Final
 
 from .engine import SyncInputError
-from .lastfm import DEFAULT_PERIOD, PERIODS
+from .lastfm import DEFAULT_PERIOD, PERIODS, USERNAME_MAX, valid_username
 from .options import Option, OptionsSpec, OptionType, SyncOptions
+from .references import shown
 
 SYNC_TYPE: Final = "lastfm_top_tracks"
 LIMIT_MIN: Final = 1
@@ -70,4 +71,10 @@ class LastfmOptions(SyncOptions):
         if not self.playlist or not self.playlist.strip():
             raise SyncInputError(
                 "unknown_target", "No playlist was given", {"target": self.playlist or ""}
+            )
+        if self.username and not valid_username(self.username):
+            raise SyncInputError(
+                "invalid_lastfm_username",
+                f"{shown(self.username)!r} is not a Last.fm user name",
+                {"username": shown(self.username), "max": str(USERNAME_MAX)},
             )

@@ -8,9 +8,11 @@ from typing import ClassVar, Final
 
 from .engine import SyncInputError
 from .options import Option, OptionsSpec, OptionType, SyncOptions
+from .references import MAX_PLAYLIST_NAME, NOT_A_PLAYLIST, reference_problem, shown
 
 SYNC_TYPE: Final = "playlist_mirror"
 SOURCE_LIKED_SONGS: Final = "liked_songs"
+LOOKBACK_DAYS_MAX: Final = 3650  # ten years, as the action's selector offers
 
 MIRROR_OPTIONS: Final = OptionsSpec(
     Option("source", OptionType.TEXT, required=True, suggested=SOURCE_LIKED_SONGS),
@@ -20,7 +22,7 @@ MIRROR_OPTIONS: Final = OptionsSpec(
     Option("deduplicate", OptionType.BOOLEAN, default=True),
     Option("only_new", OptionType.BOOLEAN, default=True),
     Option("max_tracks", OptionType.INTEGER, minimum=1),
-    Option("lookback_days", OptionType.INTEGER, minimum=1),
+    Option("lookback_days", OptionType.INTEGER, minimum=1, maximum=LOOKBACK_DAYS_MAX),
 )
 
 
@@ -45,9 +47,12 @@ class MirrorOptions(SyncOptions):
     lookback_days: int | None = MIRROR_OPTIONS.default("lookback_days")
 
     def __post_init__(self) -> None:
-        """Keep the targets as a tuple of strings (one string alone is one target)."""
+        """Keep the targets as a tuple (one string alone is one target).
+
+        `check` refuses any that is not text.
+        """
         targets = (self.targets,) if isinstance(self.targets, str) else self.targets
-        object.__setattr__(self, "targets", tuple(str(target) for target in targets))
+        object.__setattr__(self, "targets", tuple(targets))
 
     @property
     def liked_songs(self) -> bool:
@@ -63,13 +68,29 @@ class MirrorOptions(SyncOptions):
         """Raise `SyncInputError` for options no run can use (no call needed)."""
         if not self.source.strip():
             raise SyncInputError("unknown_source", "No source given", {"source": self.source})
+        if not self.liked_songs and reference_problem(self.source) == NOT_A_PLAYLIST:
+            raise SyncInputError(
+                "source_not_a_playlist",
+                f"The source {shown(self.source)!r} is not a playlist",
+                {"source": shown(self.source)},
+            )
         for key in ("max_tracks", "lookback_days"):
-            value, minimum = getattr(self, key), self.spec[key].minimum
-            if value is not None and minimum is not None and value < minimum:
+            value, option = getattr(self, key), self.spec[key]
+            if value is not None and not (
+                (option.minimum is None or value >= option.minimum)
+                and (option.maximum is None or value <= option.maximum)
+            ):
                 raise SyncInputError(
                     "invalid_option",
-                    f"{key} must be at least {minimum}",
+                    f"{key} must be between {option.minimum} and {option.maximum}",
                     {"option": key, "value": str(value)},
+                )
+        for target in self.targets:
+            if not isinstance(target, str):
+                raise SyncInputError(
+                    "target_not_a_playlist",
+                    f"Target {target!r} is not text",
+                    {"target": shown(target), "max": str(MAX_PLAYLIST_NAME)},
                 )
         if not self.target_specs:
             raise SyncInputError("no_targets", "No target playlists given")

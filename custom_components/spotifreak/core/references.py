@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import re
+from typing import Final
 import unicodedata
 from urllib.parse import urlparse
 
 _ID = re.compile(r"^[0-9A-Za-z]{22}$")
 _URI = re.compile(r"^spotify:(?:user:[^:]+:)?playlist:([0-9A-Za-z]{22})$")
 _WHITESPACE = re.compile(r"\s+")
+
+# Spotify does not document the longest playlist name it accepts. Its apps stop at 100
+# characters (ListenBrainz truncates titles to 100 for Spotify); in 2017 names over 200
+# characters made the API answer 500, later a 4xx. Names are kept to 100 characters.
+MAX_PLAYLIST_NAME: Final = 100
+# Invisible characters that change how text around them is shown: the bidirectional controls
+# (U+202E "right-to-left override" makes "exe.txt" read "txt.exe") and the byte order mark.
+# Zero-width joiners and variation selectors stay allowed: emoji are made of them.
+_HIDDEN: Final = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+)
+_UNPRINTABLE_CATEGORIES: Final = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+# What is wrong with a reference (`reference_problem`).
+NOT_A_PLAYLIST: Final = "not_a_playlist"
+NAME_TOO_LONG: Final = "name_too_long"
+NAME_NOT_PRINTABLE: Final = "name_not_printable"
 
 
 def name_key(name: str) -> str:
@@ -52,7 +70,8 @@ def parse_reference(text: str) -> PlaylistReference:
         return PlaylistReference(raw=raw, playlist_id=match.group(1), name=None)
     if text.lower().startswith(("http://", "https://", "open.spotify.com/")):
         url = urlparse(text if "://" in text else f"https://{text}")
-        if url.hostname and url.hostname.endswith("spotify.com"):
+        host = url.hostname or ""
+        if host == "spotify.com" or host.endswith(".spotify.com"):
             parts = [part for part in url.path.split("/") if part]
             if "playlist" in parts:
                 index = parts.index("playlist")
@@ -61,3 +80,43 @@ def parse_reference(text: str) -> PlaylistReference:
     if is_playlist_id(text):
         return PlaylistReference(raw=raw, playlist_id=text, name=text)
     return PlaylistReference(raw=raw, playlist_id=None, name=text)
+
+
+def printable(text: str) -> bool:
+    """Return whether a name holds only characters that show.
+
+    No control characters (NUL, ESC, line breaks) and no invisible direction overrides; letters
+    and emoji of any script are fine.
+    """
+    return not any(
+        char in _HIDDEN or unicodedata.category(char) in _UNPRINTABLE_CATEGORIES for char in text
+    )
+
+
+def reference_problem(text: object) -> str | None:
+    """Return what keeps `text` from naming a playlist, or None when it can.
+
+    `NOT_A_PLAYLIST`: not text, or a Spotify URI or link of something else (an album, a track),
+    or a link to another site. `NAME_NOT_PRINTABLE` / `NAME_TOO_LONG`: a name Spotify would not
+    show as written, or longer than `MAX_PLAYLIST_NAME` characters.
+    """
+    if not isinstance(text, str):
+        return NOT_A_PLAYLIST
+    reference = parse_reference(text)
+    stripped = text.strip()
+    if reference.name is None:
+        return None  # a playlist URI or link
+    lowered = stripped.lower()
+    if lowered.startswith(("spotify:", "http://", "https://", "open.spotify.com/")):
+        return NOT_A_PLAYLIST
+    if not printable(stripped):
+        return NAME_NOT_PRINTABLE
+    if len(stripped) > MAX_PLAYLIST_NAME:
+        return NAME_TOO_LONG
+    return None
+
+
+def shown(text: object, limit: int = 40) -> str:
+    """Return a reference as an error message may show it: printable and at most `limit` long."""
+    value = "".join("\ufffd" if not printable(char) else char for char in str(text))
+    return value if len(value) <= limit else f"{value[: limit - 1]}…"

@@ -43,7 +43,7 @@ from .reasons import (
     rate_limit_reason,
 )
 from .records import PlaylistRecord
-from .references import parse_reference
+from .references import MAX_PLAYLIST_NAME, parse_reference, reference_problem, shown
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -125,7 +125,11 @@ class Target:
 
 
 def render_target(spec: str, now: datetime) -> Target:
-    """Return the target a configured reference names at `now` (`invalid_pattern` if it cannot)."""
+    """Return the target a configured reference names at `now`.
+
+    Raises `SyncInputError` when it cannot: `invalid_pattern`, or `target_not_a_playlist`,
+    `target_name_too_long`, `target_name_not_printable` (`references.reference_problem`).
+    """
     spec = spec.strip()
     pattern = is_pattern(spec)
     try:
@@ -134,6 +138,12 @@ def render_target(spec: str, now: datetime) -> Target:
         raise SyncInputError(
             "invalid_pattern", str(err), {"pattern": spec, "problem": err.problem}
         ) from err
+    if problem := reference_problem(name):
+        raise SyncInputError(
+            f"target_{problem}",
+            f"Target {shown(name)!r} cannot be a playlist ({problem})",
+            {"target": shown(name), "max": str(MAX_PLAYLIST_NAME)},
+        )
     return Target(spec=spec, name=name, pattern=pattern)
 
 
