@@ -22,6 +22,7 @@ from homeassistant.helpers import (
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
+from custom_components.spotifreak import syncs as syncs_module
 from custom_components.spotifreak.const import (
     CONF_LASTFM_API_KEY,
     CONF_LASTFM_USERNAME,
@@ -689,3 +690,50 @@ async def test_failures_are_told_in_our_words(
     assert not foreign_words(json.dumps(run["targets"]))
     loud = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert not foreign_words("\n".join(loud)), loud
+
+
+async def test_an_action_cannot_take_a_configured_syncs_id(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """An action's sync_id that is a configured sync's id is refused: the configured sync's
+    state and history are its own."""
+    sync_id = await _add_mirror(hass, init_integration, max_tracks=3)
+    await _call(hass, "run_sync", {"sync_id": sync_id})
+    history = await _call(hass, "get_run_history", {"sync_id": sync_id})
+    emulator.reset_log()
+    with pytest.raises(ServiceValidationError) as raised:
+        await _call(
+            hass,
+            "mirror_playlist",
+            {"source": "liked_songs", "targets": ["Elsewhere"], "sync_id": sync_id},
+        )
+    assert raised.value.translation_key == "sync_id_configured"
+    assert emulator.spotify_calls == 0
+    assert await _call(hass, "get_run_history", {"sync_id": sync_id}) == history
+
+
+async def test_ad_hoc_syncs_are_kept_within_a_bound(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The state and history of ad hoc syncs (action sync_ids) are pruned to the most recently
+    run ones; configured syncs are never pruned."""
+    monkeypatch.setattr(syncs_module, "ADHOC_SYNCS_KEPT", 3)
+    configured = await _add_mirror(hass, init_integration, max_tracks=2)
+    await _call(hass, "run_sync", {"sync_id": configured})
+    for index in range(5):
+        await _call(
+            hass,
+            "mirror_playlist",
+            {
+                "source": "liked_songs",
+                "targets": ["Pruned"],
+                "max_tracks": 1,
+                "sync_id": f"adhoc_{index}",
+            },
+        )
+    runs = init_integration.runtime_data.syncs.runs
+    assert set(runs.history.sync_ids) == {configured, "adhoc_2", "adhoc_3", "adhoc_4"}
+    assert set(runs.states) == {configured, "adhoc_2", "adhoc_3", "adhoc_4"}

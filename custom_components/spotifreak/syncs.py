@@ -64,6 +64,8 @@ from .playlist_history import HistoryStore
 from .sync_types import SYNC_TYPE_LASTFM, SYNC_TYPES
 
 STORE_SAVE_DELAY: Final = 1
+# Ad hoc syncs (actions' sync_ids) whose state and history are kept: the most recently run.
+ADHOC_SYNCS_KEPT: Final = 50
 
 
 def sync_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
@@ -187,12 +189,21 @@ class SyncManager:
         *,
         sync_id: str | None = None,
         dry_run: bool = False,
+        configured: bool = False,
     ) -> RunRecord:
         """Run a sync once and return its record.
 
-        Raises `ServiceValidationError` for input the user can fix (nothing was written) and
-        `HomeAssistantError` when the run failed or was rate limited; partial runs return.
+        An ad hoc run (not `configured`) may not use a configured sync's id: that state and
+        history belong to the configured sync. Raises `ServiceValidationError` for input the
+        user can fix (nothing was written) and `HomeAssistantError` when the run failed or was
+        rate limited; partial runs return.
         """
+        if not configured and sync_id is not None and sync_id in self._entry.subentries:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="sync_id_configured",
+                translation_placeholders={"sync_id": sync_id},
+            )
         sync_id = sync_id or adhoc_sync_id(sync_type, options_data)
 
         @callback
@@ -239,6 +250,7 @@ class SyncManager:
         A dry run is only announced: it changed nothing to save or show.
         """
         if not dry_run:
+            self.runs.prune(self._entry.subentries, ADHOC_SYNCS_KEPT)
             self._store.async_delay_save(self._data, STORE_SAVE_DELAY)
             self._track_lastfm_key(record)
         self._hass.bus.async_fire(
@@ -277,7 +289,11 @@ class SyncManager:
                 translation_placeholders={"sync_id": subentry_id},
             )
         return await self.async_run(
-            subentry.subentry_type, subentry.data, sync_id=subentry_id, dry_run=dry_run
+            subentry.subentry_type,
+            subentry.data,
+            sync_id=subentry_id,
+            dry_run=dry_run,
+            configured=True,
         )
 
     async def async_snapshot(self, reference: str) -> PlaylistVersion:

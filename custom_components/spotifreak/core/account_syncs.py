@@ -12,7 +12,7 @@ drives it as it is.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 import copy
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,6 +80,26 @@ class AccountSyncs:
         self._now = now
         self._persist = persist
         self._locks: dict[str, asyncio.Lock] = {}
+
+    def prune(self, configured: Iterable[str], keep: int) -> list[str]:
+        """Forget all but the `keep` most recently run syncs outside `configured`; return them.
+
+        Ad hoc syncs (an action's `sync_id`, or one derived from its options) keep their state
+        and history only within this bound; configured syncs are never pruned here.
+        """
+        kept = set(configured)
+        adhoc = (set(self.history.sync_ids) | set(self.states)) - kept
+
+        def last_run(sync_id: str) -> float:
+            last = self.history.last(sync_id)
+            started = last.started_at if last is not None else None
+            return started.timestamp() if started is not None else float("-inf")
+
+        gone = sorted(adhoc, key=last_run, reverse=True)[max(0, keep) :]
+        for sync_id in gone:
+            self.history.remove(sync_id)
+            self.states.pop(sync_id, None)
+        return gone
 
     def lock_for(self, playlist_id: str) -> asyncio.Lock:
         """Return the lock of a target playlist: runs touching it never interleave."""
