@@ -211,3 +211,47 @@ async def test_no_entry_loaded(
     with pytest.raises(ServiceValidationError) as raised:
         await _resolve(hass, "anything")
     assert raised.value.translation_key == "no_entry"
+
+
+async def test_a_missing_name_costs_one_refresh_per_cache_lifetime(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A name that is not on the account refreshes the cache once; asked again it is known to be
+    missing until the next refresh, however long the cache has aged. A name never looked up
+    still gets its refresh (at most one a minute), so a playlist made elsewhere is found."""
+    freezer.tick(timedelta(minutes=2))
+    emulator.reset_log()
+    for _ in range(3):
+        with pytest.raises(ServiceValidationError):
+            await _resolve(hass, "Junk name 4711")
+        freezer.tick(timedelta(minutes=2))
+    pages = ceil(len(emulator.library.me_playlists) / 50)
+    assert emulator.count("GET", "/v1/me/playlists") == pages
+
+    emulator.library.create_playlist("Made in the app")
+    response = await _resolve(hass, "made in the app")  # never looked up: its one refresh
+    assert response["source"] == "fetch"
+    assert emulator.count("GET", "/v1/me/playlists") == 2 * pages
+
+    with pytest.raises(ServiceValidationError):  # a refresh forgets what was missing...
+        await _resolve(hass, "Junk name 4711")
+    assert emulator.count("GET", "/v1/me/playlists") == 2 * pages  # ...but within the minute
+
+    emulator.library.create_playlist("Junk name 4711")
+    freezer.tick(timedelta(minutes=2))
+    assert (await _resolve(hass, "junk name 4711"))["source"] == "fetch"  # its one refresh
+    assert emulator.count("GET", "/v1/me/playlists") == 3 * pages
+
+    freezer.tick(timedelta(minutes=2))
+    with pytest.raises(ServiceValidationError):
+        await _resolve(hass, "Made a moment later")
+    emulator.library.create_playlist("Made a moment later")
+    freezer.tick(timedelta(minutes=2))
+    with pytest.raises(ServiceValidationError):  # remembered as missing until a refresh
+        await _resolve(hass, "Made a moment later")
+    assert emulator.count("GET", "/v1/me/playlists") == 4 * pages
+    await hass.services.async_call(DOMAIN, "refresh_playlist_cache", {}, blocking=True)
+    assert (await _resolve(hass, "made a moment later"))["source"] == "cache"

@@ -4,8 +4,10 @@
 - A stale cache is refreshed before resolving, when live lookups are allowed.
 - An id, URI or URL that misses is fetched alone (`GET /playlists/{id}`) and written back.
 - A name that misses refreshes the whole cache and looks again: one refresh shared by every
-  concurrent caller, and none while the cache is younger than a minute, so a typo in an
-  automation cannot page through the account on every run.
+  concurrent caller, and none while the cache is younger than a minute. A name still missing
+  after that refresh is remembered as missing until the next refresh, so a typo in an
+  automation costs one refresh per cache lifetime, not one a minute; a name not looked up
+  since the last refresh still gets its refresh (a playlist made elsewhere a moment ago).
 - With live lookups off (the `warn` stale policy) the cache alone answers.
 - Records remembered while a refresh is in flight (a created playlist, a written snapshot) are
   applied again to its result: its listing may predate them.
@@ -27,7 +29,7 @@ from typing import Any, Final, Literal
 from .cache import CacheDiff, CacheFilter, Lookup, PlaylistCache
 from .errors import SpotifyError, SpotifyForbiddenError, SpotifyNotFoundError
 from .records import PlaylistRecord
-from .references import PlaylistReference, parse_reference
+from .references import PlaylistReference, name_key, parse_reference
 from .spotify import SpotifyClient, SpotifyRunner
 
 _LOGGER = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ class PlaylistDirectory:
         self._persist = persist
         self._shared: asyncio.Task[None] | None = None
         self._remembered: list[PlaylistRecord] | None = None  # while a refresh is in flight
+        self._missing: set[str] = set()  # name keys a refresh did not find, until the next
 
     def age(self) -> timedelta | None:
         """Return how old the cache is (None before the first refresh)."""
@@ -103,6 +106,7 @@ class PlaylistDirectory:
     def remember(self, record: PlaylistRecord) -> None:
         """Write a fetched, created or changed playlist (e.g. a new snapshot) into the cache."""
         self.cache.upsert(record)
+        self._missing.discard(name_key(record.name))
         if self._remembered is not None:
             self._remembered.append(record)
         if self._on_change is not None:
@@ -148,6 +152,7 @@ class PlaylistDirectory:
         if cache.skipped:
             _LOGGER.debug("%d listed entries were null or not readable; skipped", cache.skipped)
         previous, self.cache = self.cache, cache
+        self._missing = set()
         return cache.diff(previous if previous.last_refreshed else None)
 
     async def refresh_shared(self) -> None:
@@ -197,12 +202,17 @@ class PlaylistDirectory:
                 self.remember(record)
                 return Resolution(record=record, source="fetch", candidates=(record,))
         if reference.name is not None:
+            key = name_key(reference.name)
+            if key in self._missing:
+                _LOGGER.debug("Playlist %r was missing at the last refresh", reference.name)
+                return None
             age = self.age()
             if age is None or age >= MISS_REFRESH_MIN_AGE:
                 await self.refresh_shared()
                 found = self.cache.lookup(reference)
                 if found is not None:
                     return Resolution.found(found, "fetch")
+                self._missing.add(key)
         return None
 
     async def _fetch(self, playlist_id: str) -> PlaylistRecord | None:
