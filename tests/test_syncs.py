@@ -737,3 +737,41 @@ async def test_ad_hoc_syncs_are_kept_within_a_bound(
     runs = init_integration.runtime_data.syncs.runs
     assert set(runs.history.sync_ids) == {configured, "adhoc_2", "adhoc_3", "adhoc_4"}
     assert set(runs.states) == {configured, "adhoc_2", "adhoc_3", "adhoc_4"}
+
+
+@pytest.mark.parametrize("entry_options", [{CONF_LASTFM_API_KEY: LASTFM_API_KEY}])
+async def test_while_reauth_is_pending_actions_fail_fast(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """After invalid_grant, until the user authorizes again, every action that needs Spotify
+    fails at once with the translated reauth error: no token refresh, no call, no error logged.
+    What the cache answers is still answered."""
+    emulator.expire_access_tokens()
+    emulator.expire_refresh_tokens()
+    with pytest.raises(HomeAssistantError):
+        await _call(hass, "mirror_playlist", {"source": "liked_songs", "targets": ["%b%y"]})
+    assert [
+        f["context"]["source"] for f in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    ] == ["reauth"]
+    cached = next(iter(init_integration.runtime_data.coordinator.data.records.values()))
+    emulator.reset_log()
+    caplog.clear()
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("refresh_playlist_cache", {}),
+        ("resolve_playlist", {"playlist": "spotify:playlist:" + "Z" * 22}),
+        ("mirror_playlist", {"source": "liked_songs", "targets": ["%b%y"]}),
+        ("lastfm_top_tracks", {"playlist": "Weekly", "username": "emulator_fm"}),
+    ]
+    for action, data in calls:
+        with pytest.raises(HomeAssistantError) as raised:
+            await hass.services.async_call(
+                DOMAIN, action, data, blocking=True, return_response=action == "resolve_playlist"
+            )
+        assert raised.value.translation_key == "reauth_required", action
+    assert (await _call(hass, "resolve_playlist", {"playlist": cached.uri}))["source"] == "cache"
+    assert emulator.requests == []
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, errors

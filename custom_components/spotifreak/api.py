@@ -2,7 +2,8 @@
 
 Everything that talks to Spotify goes through `SpotifyAccount.async_run`: it makes sure the token is
 valid, hands it to the blocking `SpotifyClient`, runs the job in the executor, refreshes the token
-once on a 401, and keeps the account silent until a `Retry-After` has passed.
+once on a 401, keeps the account silent until a `Retry-After` has passed (stored at once), and
+fails fast, without any call, while the user is asked to authorize the account again.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from aiohttp import ClientError, ClientResponseError
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -104,6 +105,15 @@ class SpotifyAccount:
         self._hass.data.setdefault(BLOCKED_UNTIL, {})[self._entry.entry_id] = deadline
 
     @property
+    def reauth_pending(self) -> bool:
+        """Return whether the user has been asked to authorize the account again (not done yet).
+
+        Spotify refused the refresh token: until the reauth flow completes (and reloads the
+        entry), no token refresh or call can succeed, so none is tried.
+        """
+        return any(self._entry.async_get_active_flows(self._hass, {SOURCE_REAUTH}))
+
+    @property
     def retry_after(self) -> int | None:
         """Return the seconds until Spotify may be called again (None: now)."""
         if self.blocked_until is None:
@@ -139,6 +149,8 @@ class SpotifyAccount:
     ) -> T:
         """Run `job(client)` in the executor with a valid token (see the module docstring)."""
         client = client or self.client
+        if self.reauth_pending:
+            raise SpotifyReauthError("Spotify needs the account to be authorized again")
         if (wait := self.retry_after) is not None:
             raise SpotifyRateLimitError(
                 f"Spotify asked to wait {wait} more seconds before the next call", retry_after=wait

@@ -257,6 +257,8 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
 
     async def async_refresh_or_raise(self) -> None:
         """Refresh as the user asked: raise a translated error when it failed."""
+        if self.spotify.reauth_pending:
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="reauth_required")
         try:
             await self.directory.refresh_shared()
         except SpotifyError as err:

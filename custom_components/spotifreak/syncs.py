@@ -55,6 +55,7 @@ from .core.reasons import (
     REASON_LASTFM_AUTH,
     REASON_QUOTA_EXCEEDED,
     REASON_SNAPSHOT_FAILED,
+    REASON_SPOTIFY_AUTH,
 )
 from .core.records import PlaylistRecord
 from .core.runs import RunRecord, RunStatus
@@ -108,6 +109,7 @@ class SyncManager:
         """Initialize the manager and the account's syncs."""
         self._hass = hass
         self._entry = entry
+        self._spotify = spotify
         self._store = sync_store(hass, entry.entry_id)
         self.runs = AccountSyncs(
             spotify.client,
@@ -198,6 +200,8 @@ class SyncManager:
         user can fix (nothing was written) and `HomeAssistantError` when the run failed or was
         rate limited; partial runs return.
         """
+        if self._spotify.reauth_pending:
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="reauth_required")
         if not configured and sync_id is not None and sync_id in self._entry.subentries:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
@@ -235,11 +239,10 @@ class SyncManager:
         if record.status is RunStatus.FAILED and record.reason == REASON_SNAPSHOT_FAILED:
             raise _snapshot_failed(record.error)
         if record.status in (RunStatus.FAILED, RunStatus.RATE_LIMITED):
-            key = (
-                REASON_QUOTA_EXCEEDED
-                if record.reason == REASON_QUOTA_EXCEEDED
-                else f"sync_{record.status}"
-            )
+            key = {
+                REASON_QUOTA_EXCEEDED: REASON_QUOTA_EXCEEDED,
+                REASON_SPOTIFY_AUTH: "reauth_required",
+            }.get(record.reason or "", f"sync_{record.status}")
             raise _run_error(key, record.reason, record.error, record.retry_after)
         return record
 
