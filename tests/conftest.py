@@ -6,6 +6,7 @@ Everything talks to the project's emulator over real HTTP (`tests.emulator`); no
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator
+from pathlib import Path
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
@@ -97,6 +98,14 @@ async def setup_credentials(hass: HomeAssistant, emulator: Emulator) -> None:
     await async_import_client_credential(
         hass, DOMAIN, ClientCredential(emulator.client_id, emulator.client_secret), DOMAIN
     )
+
+
+@pytest.fixture
+def config_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """A configuration directory of the test's own (exports are written there, not into the
+    test harness's shared one)."""
+    hass.config.config_dir = str(tmp_path)
+    return tmp_path
 
 
 @pytest.fixture

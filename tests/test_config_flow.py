@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -190,7 +191,7 @@ def _options(**changes: Any) -> dict[str, Any]:
 
 
 async def test_options_saved_and_reloaded(
-    hass: HomeAssistant, setup_entry: Callable[[], Awaitable[MockConfigEntry]]
+    hass: HomeAssistant, config_dir: Path, setup_entry: Callable[[], Awaitable[MockConfigEntry]]
 ) -> None:
     """Valid options are stored and the entry reloads with them."""
     entry = await setup_entry()

@@ -221,6 +221,7 @@ async def test_refreshed_event_reports_changes(
 @pytest.mark.parametrize("entry_options", [{CONF_EXPORT_PATH: "spotifreak/playlist-cache.json"}])
 async def test_export_file_matches_seed_format(
     hass: HomeAssistant,
+    config_dir: Path,
     emulator: Emulator,
     setup_entry: Callable[[], Awaitable[MockConfigEntry]],
 ) -> None:
@@ -261,6 +262,7 @@ async def test_export_file_matches_seed_format(
 @pytest.mark.emulator(playlists=120)
 async def test_malformed_listing_keeps_the_cache(
     hass: HomeAssistant,
+    config_dir: Path,
     hass_storage: dict[str, Any],
     emulator: Emulator,
     setup_entry: Callable[[], Awaitable[MockConfigEntry]],

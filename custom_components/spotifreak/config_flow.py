@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 import logging
 import os
-from pathlib import PurePath
 from typing import Any
 
 import voluptuous as vol
@@ -75,6 +74,7 @@ from .core.errors import (
     LastfmUserNotFoundError,
     SpotifyError,
 )
+from .core.export import export_path_problem
 from .core.history import DEFAULT_MAX_BYTES, DEFAULT_MAX_VERSIONS
 from .core.lastfm import LastfmClient, valid_username
 from .core.spotify import SpotifyClient
@@ -169,25 +169,6 @@ def _clean_owners(raw: Any) -> list[str]:
     return [value.strip() for value in values if str(value).strip()]
 
 
-def _export_path_error(path: str) -> str | None:
-    """Return an error unless the path is a JSON file in the configuration directory.
-
-    Never in Home Assistant's own `.storage`.
-
-    The export replaces the file atomically: a path that could name `secrets.yaml` or a
-    registry file must not be accepted.
-    """
-    pure = PurePath(path)
-    if (
-        pure.is_absolute()
-        or ".." in pure.parts
-        or pure.suffix.lower() != ".json"
-        or (pure.parts and pure.parts[0] == ".storage")
-    ):
-        return "invalid_export_path"
-    return None
-
-
 class SpotifreakOptionsFlow(OptionsFlow):
     """Cache cadence, filters, freshness policy, export, Last.fm and the playlist history."""
 
@@ -198,6 +179,7 @@ class SpotifreakOptionsFlow(OptionsFlow):
         if user_input is not None:
             options = {**current, **user_input}
             errors = _cache_option_errors(options, user_input)
+            errors.update(await self._async_check_export(options))
             errors.update(await self._async_check_lastfm(options, user_input))
             if not errors:
                 # The flow's result is saved as the options; the reload starts right after, so
@@ -216,6 +198,22 @@ class SpotifreakOptionsFlow(OptionsFlow):
             errors=errors,
             description_placeholders={"lastfm_api_url": LASTFM_API_CREATE_URL},
         )
+
+    async def _async_check_export(self, options: dict[str, Any]) -> dict[str, str]:
+        """Check the export path where it leads now (`core/export.py`).
+
+        Inside the configuration directory, outside the folders Home Assistant keeps, not over
+        a file Spotifreak did not write.
+        """
+        path = options.get(CONF_EXPORT_PATH)
+        if not path:
+            return {}
+        loaded = getattr(self.config_entry, "runtime_data", None)
+        mark = loaded.coordinator.export_mark if loaded is not None else None
+        problem = await self.hass.async_add_executor_job(
+            export_path_problem, self.hass.config.config_dir, path, mark
+        )
+        return {CONF_EXPORT_PATH: problem} if problem else {}
 
     async def _async_check_lastfm(
         self, options: dict[str, Any], user_input: dict[str, Any]
@@ -264,8 +262,6 @@ def _cache_option_errors(options: dict[str, Any], user_input: dict[str, Any]) ->
         options[CONF_STALE_AFTER] = int(stale_after)
     options[CONF_OWNERS] = _clean_owners(user_input.get(CONF_OWNERS))
     export_path = str(user_input.get(CONF_EXPORT_PATH) or "").strip()
-    if export_path and (error := _export_path_error(export_path)):
-        errors[CONF_EXPORT_PATH] = error
     if export_path:
         options[CONF_EXPORT_PATH] = export_path
     else:

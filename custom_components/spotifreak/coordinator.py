@@ -10,18 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
-
-import aiofiles
-import aiofiles.os
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.helpers.json import json_dumps
+from homeassistant.helpers.json import json_bytes
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
@@ -50,6 +46,7 @@ from .core.errors import (
     SpotifyRateLimitError,
     SpotifyReauthError,
 )
+from .core.export import ExportError, ExportMark, remove_export, write_export
 from .core.records import PlaylistRecord
 from .errors import spotify_error
 from .issues import ISSUE_CACHE_STALE, async_create_entry_issue, async_delete_entry_issue
@@ -79,12 +76,18 @@ def cache_filter(options: Mapping[str, Any]) -> CacheFilter:
 
 
 async def async_remove_stores(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
-    """Delete an entry's stored cache and its export file."""
-    await cache_store(hass, entry.entry_id).async_remove()
-    if export_path := entry.options.get(CONF_EXPORT_PATH):
-        path = hass.config.path(export_path)
-        if await aiofiles.os.path.exists(path):
-            await aiofiles.os.remove(path)
+    """Delete an entry's stored cache, and its export file if it is still what Spotifreak wrote."""
+    store = cache_store(hass, entry.entry_id)
+    try:
+        stored = await store.async_load() or {}
+    except HomeAssistantError:
+        stored = {}
+    mark = ExportMark.from_dict(stored.get("export"))
+    try:
+        await hass.async_add_executor_job(remove_export, hass.config.config_dir, mark)
+    except OSError as err:
+        LOGGER.warning("Could not delete the playlist cache export (%s)", err.strerror or "failed")
+    await store.async_remove()
 
 
 class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
@@ -130,6 +133,8 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         self.spotify = spotify
         self.user_id = user_id
         self.export_path: str | None = options.get(CONF_EXPORT_PATH) or None
+        self.export_mark: ExportMark | None = None  # what the last export wrote, and where
+        self._export_problem: str | None = None
         self._store = cache_store(hass, entry.entry_id)
         self.stale = False
         self.last_refresh_calls: int | None = None
@@ -165,6 +170,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
                     self.data = cache
                 if blocked := stored.get("blocked_until"):
                     self.spotify.blocked_until = datetime.fromisoformat(blocked)
+                self.export_mark = ExportMark.from_dict(stored.get("export"))
         except (HomeAssistantError, ValueError, KeyError, TypeError, AttributeError) as err:
             LOGGER.warning(
                 "The stored playlist cache could not be read; starting with an empty one"
@@ -194,8 +200,8 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         self.last_refresh_calls = fork.counter.total
         self.last_refresh_duration_ms = int((dt_util.utcnow() - started).total_seconds() * 1000)
         self._update_staleness()
-        self._store.async_delay_save(self._stored, 0)
         await self._async_export(self.data)
+        self._store.async_delay_save(self._stored, 0)
         self._fire_refreshed(self.data, diff)
         return self.data
 
@@ -283,6 +289,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
             **self.data.to_store(),
             "filter": self.directory.cache_filter.key(),
             "blocked_until": blocked.isoformat() if blocked is not None else None,
+            "export": self.export_mark.as_dict() if self.export_mark is not None else None,
         }
 
     async def async_flush(self) -> None:
@@ -296,22 +303,32 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         self._store.async_delay_save(self._stored, STORE_SAVE_DELAY)
 
     async def _async_export(self, cache: PlaylistCache) -> None:
-        """Write the cache's export format to `export_path`, atomically (temporary file, rename)."""
+        """Write the cache's export format to `export_path` (`core/export.py`), off the loop.
+
+        Serialising thousands of records takes tens of milliseconds: it happens in the
+        executor with the write (the cache is copy-on-write, so that is safe). A refused path
+        or a failed write is logged once, and the previous file stays.
+        """
         if not self.export_path:
             return
-        path = Path(self.hass.config.path(self.export_path))
-        temporary = path.with_name(f".{path.name}.tmp")
+        config_dir, relative, mark = self.hass.config.config_dir, self.export_path, self.export_mark
+
+        def export() -> ExportMark:
+            return write_export(config_dir, relative, json_bytes(cache.to_export()), mark)
+
         try:
-            await aiofiles.os.makedirs(path.parent, exist_ok=True)
-            async with aiofiles.open(temporary, "w", encoding="utf-8") as file:
-                await file.write(json_dumps(cache.to_export()))
-            await aiofiles.os.replace(temporary, path)
+            self.export_mark = await self.hass.async_add_executor_job(export)
+        except ExportError as err:
+            self._export_failed(err.problem, str(err))
         except OSError as err:
-            LOGGER.warning(
-                "Could not export the playlist cache to %s (%s)", path, err.strerror or "failed"
-            )
-            if await aiofiles.os.path.exists(temporary):
-                await aiofiles.os.remove(temporary)
+            self._export_failed("os_error", err.strerror or "the write failed")
+        else:
+            self._export_problem = None
+
+    def _export_failed(self, problem: str, detail: str) -> None:
+        if problem != self._export_problem:
+            LOGGER.warning("Not exporting the playlist cache to %s: %s", self.export_path, detail)
+        self._export_problem = problem
 
     @callback
     def _fire_refreshed(self, cache: PlaylistCache, diff: CacheDiff) -> None:
