@@ -52,3 +52,43 @@ async def test_diagnostics(
     assert diagnostics == snapshot(
         exclude=props("api_url", "expires_at", "last_refreshed", "age_seconds")
     )
+
+
+@pytest.mark.parametrize(
+    "entry_options",
+    [{CONF_LASTFM_API_KEY: "secret-lastfm-key", CONF_LASTFM_USERNAME: "private_listener"}],
+)
+async def test_diagnostics_redact_lastfm_user_names(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    emulator: Emulator,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+) -> None:
+    """Last.fm user names (the options' and each configured sync's) identify a person."""
+    entry = await setup_entry()
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "lastfm_top_tracks"), context={"source": "user"}
+    )
+    await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            "name": "Friend's week",
+            "playlist": "Friend weekly",
+            "username": "friend_listener",
+            "period": "7day",
+            "limit": 10,
+            "mode": "replace",
+            "create_missing": True,
+            "public": False,
+        },
+    )
+    await hass.async_block_till_done()
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    text = json.dumps(diagnostics)
+    assert "private_listener" not in text
+    assert "friend_listener" not in text
+    assert "secret-lastfm-key" not in text
+    assert diagnostics["entry"]["options"][CONF_LASTFM_USERNAME] == "**REDACTED**"
+    (sync,) = diagnostics["syncs"]["configured"]
+    assert sync["options"]["username"] == "**REDACTED**"
+    assert sync["options"]["playlist"] == "Friend weekly"

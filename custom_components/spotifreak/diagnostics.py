@@ -8,7 +8,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .api import SpotifyAccount
-from .const import CONF_LASTFM_API_KEY
+from .const import CONF_LASTFM_API_KEY, CONF_LASTFM_USERNAME
 from .coordinator import PlaylistCacheCoordinator
 from .models import SpotifreakConfigEntry
 
@@ -19,6 +19,8 @@ TO_REDACT = {
     "email",
     "client_secret",
     CONF_LASTFM_API_KEY,
+    CONF_LASTFM_USERNAME,  # a Last.fm user name identifies a person
+    "username",  # a Last.fm sync's user
 }
 SAMPLE_SIZE = 5
 
@@ -76,7 +78,7 @@ def _syncs(entry: SpotifreakConfigEntry) -> dict[str, Any]:
             {
                 "type": subentry.subentry_type,
                 "title": subentry.title,
-                "options": dict(subentry.data),
+                "options": async_redact_data(dict(subentry.data), TO_REDACT),
             }
             for subentry in entry.subentries.values()
         ],
