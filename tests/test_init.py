@@ -6,21 +6,23 @@ from collections.abc import Awaitable, Callable
 import copy
 from datetime import timedelta
 import logging
+from types import MappingProxyType
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState, ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.spotifreak.const import DOMAIN
+from custom_components.spotifreak.const import CONF_LASTFM_API_KEY, CONF_LASTFM_USERNAME, DOMAIN
 from custom_components.spotifreak.issues import ISSUE_CACHE_STALE, issue_id
 from tests.emulator import Emulator, Fault
+from tests.emulator.library import LASTFM_API_KEY
 
 from .helpers import cache_state, foreign_words, restart_from, stored_cache
 
@@ -424,3 +426,35 @@ async def test_blocked_at_start_without_a_cache_is_not_ready(
     entry = await setup_entry()
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert emulator.spotify_calls == 0
+
+
+async def test_start_up_makes_no_call_of_any_kind(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+    setup_credentials: None,
+    emulator: Emulator,
+) -> None:
+    """A fresh stored cache, configured syncs, Last.fm set up and an access token that has
+    expired: starting makes no request at all, not even the token's renewal, and every entity
+    shows the stored state."""
+    stored_cache(hass_storage, config_entry, emulator, age=timedelta(minutes=5), playlists=7)
+    _add_with_expired_access_token(hass, config_entry)
+    hass.config_entries.async_update_entry(
+        config_entry,
+        options={CONF_LASTFM_API_KEY: LASTFM_API_KEY, CONF_LASTFM_USERNAME: "emulator_fm"},
+    )
+    hass.config_entries.async_add_subentry(
+        config_entry,
+        ConfigSubentry(
+            data=MappingProxyType({"source": "liked_songs", "targets": ["%b%y"]}),
+            subentry_type="playlist_mirror",
+            title="Archive",
+            unique_id=None,
+        ),
+    )
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert emulator.requests == []  # Spotify, its accounts service and Last.fm alike
+    assert cache_state(hass, config_entry, "playlist_count") == "7"

@@ -6,16 +6,21 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from math import ceil
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.helpers import issue_registry as ir
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.spotifreak.const import CONF_STALE_POLICY, DOMAIN
+from custom_components.spotifreak.issues import ISSUE_CACHE_STALE, issue_id
 from tests.emulator import Emulator, Fault
+
+from .helpers import entity_id
 
 
 async def _resolve(hass: HomeAssistant, playlist: str, **extra: str) -> dict:
@@ -255,3 +260,63 @@ async def test_a_missing_name_costs_one_refresh_per_cache_lifetime(
     assert emulator.count("GET", "/v1/me/playlists") == 4 * pages
     await hass.services.async_call(DOMAIN, "refresh_playlist_cache", {}, blocking=True)
     assert (await _resolve(hass, "made a moment later"))["source"] == "cache"
+
+
+async def test_a_playlist_fetched_by_id_is_a_cache_hit_from_then_on(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The resolver's write-back, counted at the emulator: a playlist looked up by its link is
+    fetched once; by id, URI or as a sync's target it is a cache hit, and it is stored."""
+    late = emulator.library.create_playlist("Fetched once")
+    emulator.reset_log()
+    assert (await _resolve(hass, f"https://open.spotify.com/playlist/{late.id}?si=x"))[
+        "source"
+    ] == "fetch"
+    assert (await _resolve(hass, late.id))["source"] == "cache"
+    assert (await _resolve(hass, late.uri))["source"] == "cache"
+    await hass.services.async_call(
+        DOMAIN,
+        "mirror_playlist",
+        {"source": "liked_songs", "targets": [late.uri], "max_tracks": 2},
+        blocking=True,
+    )
+    assert emulator.count("GET", "/v1/playlists/{playlist_id}") == 1
+    assert emulator.count("GET", "/v1/me/playlists") == 0
+    await init_integration.runtime_data.coordinator.async_flush()
+    stored = hass_storage[f"{DOMAIN}.{init_integration.entry_id}.cache"]["data"]["playlists"]
+    assert late.id in {record["id"] for record in stored}
+
+
+async def test_a_stale_cache_is_refreshed_before_use(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Staleness end to end: refreshes failing for longer than stale_after turn the sensor and
+    the repair issue on; once Spotify answers again, the next lookup (fetch policy) refreshes
+    the stale cache first, and both clear without waiting for the schedule."""
+    entry = init_integration
+    emulator.inject(Fault(status=503, path="/v1/me/playlists", times=None))
+    for _ in range(62):
+        freezer.tick(timedelta(minutes=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    stale = entity_id(hass, entry, "cache_stale", "binary_sensor")
+    assert hass.states.get(stale).state == "on"  # type: ignore[union-attr]
+    issue = issue_id(ISSUE_CACHE_STALE, entry.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, issue) is not None
+    name = next(iter(entry.runtime_data.coordinator.data.records.values())).name
+    emulator.clear_faults()
+    emulator.reset_log()
+    assert (await _resolve(hass, name))["source"] == "cache"
+    assert emulator.count("GET", "/v1/me/playlists") == ceil(
+        len(emulator.library.me_playlists) / 50
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(stale).state == "off"  # type: ignore[union-attr]
+    assert issue_registry.async_get_issue(DOMAIN, issue) is None

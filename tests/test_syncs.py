@@ -775,3 +775,29 @@ async def test_while_reauth_is_pending_actions_fail_fast(
     assert emulator.requests == []
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, errors
+
+
+async def test_two_runs_on_one_target_at_once_add_nothing_twice(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """Two syncs started together on the same target playlist: one waits for the other and
+    then sees what it wrote (the per-playlist lock), so no track is added twice."""
+    library = emulator.library
+    tracks = [t.uri for t in library.catalogue if t.is_playable][:150]
+    library.create_playlist("Shared source", items=tracks)
+    target = library.create_playlist("Shared target")
+    await init_integration.runtime_data.coordinator.async_refresh()
+    emulator.latency = 0.02  # both runs are in flight at the same time
+    first, second = await asyncio.gather(
+        *(
+            _call(
+                hass,
+                "mirror_playlist",
+                {"source": "Shared source", "targets": ["Shared target"], "sync_id": sync_id},
+            )
+            for sync_id in ("one", "two")
+        )
+    )
+    uris = library.playlist_uris(target.id)
+    assert sorted(uris) == sorted(set(tracks))
+    assert first["added"] + second["added"] == len(set(tracks))

@@ -333,6 +333,24 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
         and resolved["playlist"]["name"].strip().casefold() == name.strip().casefold(),
         (resolved, spent),
     )
+    # The resolver's write-back, counted at the emulator: a playlist made elsewhere after the
+    # refresh is fetched once by its id, then answered from the cache.
+    token = (await demo.emulator_post("/_emulator/tokens", {}))["access_token"]
+    async with demo.session.post(
+        f"{demo.emulator_url}/v1/me/playlists",
+        json={"name": "E2E made elsewhere", "public": False},
+        headers={"Authorization": f"Bearer {token}"},
+    ) as made_response:
+        made = await made_response.json()
+    fetches = (await counters(demo)).get("GET /v1/playlists/{playlist_id}", 0)
+    by_id = await client.call_service(ds.DOMAIN, "resolve_playlist", {"playlist": made["id"]})
+    again = await client.call_service(ds.DOMAIN, "resolve_playlist", {"playlist": made["uri"]})
+    fetched = (await counters(demo)).get("GET /v1/playlists/{playlist_id}", 0) - fetches
+    check(
+        "a playlist made elsewhere: fetched once by its id, then a cache hit (written back)",
+        by_id.get("source") == "fetch" and again.get("source") == "cache" and fetched == 1,
+        (by_id.get("source"), again.get("source"), fetched),
+    )
     try:
         await ws_call(demo, "resolve_playlist", {"playlist": "No such playlist 4711"})
         check("resolve_playlist of an unknown name is a validation error", False, "no error")
@@ -359,6 +377,7 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
             "DELETE", f"/api/config/config_entries/options/flow/{result['flow_id']}"
         )
     lastfm_user = demo.emulator["lastfm_users"][0]
+    calls_before = (await demo.emulator_get("/_emulator/state"))["spotify_calls"]
     result = await ds.options_flow(
         demo,
         {"lastfm_api_key": demo.emulator["lastfm_api_keys"][0], "lastfm_username": lastfm_user},
@@ -367,6 +386,8 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
     await asyncio.sleep(1)
     entry = await ds.wait_entry_loaded(demo)
     check("the entry reloads with the new options", entry["state"] == "loaded", entry, fatal=True)
+    spent = (await demo.emulator_get("/_emulator/state"))["spotify_calls"] - calls_before
+    check("the reload starts from the stored cache: no Spotify call", spent == 0, spent)
 
     # ---------------------------------------------------------------------------------------
     report.section("Configured syncs (subentry flows)")
@@ -572,7 +593,7 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
     diagnostics = await client.get(f"/api/diagnostics/config_entry/{demo.entry_id}")
     leaks = list(_secret_values(diagnostics))
     check(
-        "diagnostics download works and redacts tokens and keys",
+        "diagnostics download works and redacts tokens, keys and Last.fm user names",
         bool(diagnostics) and not leaks,
         leaks,
     )
@@ -936,6 +957,9 @@ def _secret_values(data: Any, path: str = "") -> list[str]:
                 "refresh_token",
                 "client_secret",
                 "lastfm_api_key",
+                "lastfm_username",
+                "username",
+                "email",
             ) and value not in ("**REDACTED**", None, ""):
                 found.append(here)
             found += _secret_values(value, here)

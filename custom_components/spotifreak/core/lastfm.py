@@ -37,8 +37,8 @@ DEFAULT_PERIOD: Final = "7day"
 DEFAULT_PAGE_SIZE: Final = 200  # per request; a limit up to this is one request
 MAX_PAGES: Final = 50  # a guard against a server that never stops paging
 ATTEMPTS: Final = 3
-BACKOFF_SECONDS: Final = (1.0, 4.0)
-REQUEST_TIMEOUT: Final = 20.0
+BACKOFF_SECONDS: tuple[float, ...] = (1.0, 4.0)  # between attempts; tests shorten it
+REQUEST_TIMEOUT: float = 20.0  # seconds per request; tests shorten it
 
 USER_NOT_FOUND_CODES: Final = frozenset({6})
 AUTH_CODES: Final = frozenset({10, 26})
@@ -167,18 +167,18 @@ class LastfmClient:
         *,
         base_url: str = DEFAULT_API_URL,
         attempts: int = ATTEMPTS,
-        backoff: Sequence[float] = BACKOFF_SECONDS,
+        backoff: Sequence[float] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        timeout: float = REQUEST_TIMEOUT,
+        timeout: float | None = None,
     ) -> None:
         """Initialize the client for one API key."""
         self._session = session
         self._api_key = api_key.strip()
         self.base_url = base_url if base_url.endswith("/") else f"{base_url}/"
         self._attempts = max(1, attempts)
-        self._backoff = tuple(backoff)
+        self._backoff = tuple(BACKOFF_SECONDS if backoff is None else backoff)
         self._sleep = sleep
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT if timeout is None else timeout)
         self.requests = 0  # requests sent, retries included
 
     def __repr__(self) -> str:
