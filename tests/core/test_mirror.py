@@ -14,7 +14,10 @@ import pytest
 from custom_components.spotifreak.core.engine import SyncInputError, execute_run
 from custom_components.spotifreak.core.mirror import run_mirror
 from custom_components.spotifreak.core.mirror_options import MirrorOptions
+from custom_components.spotifreak.core.mirror_source import MirrorState
+from custom_components.spotifreak.core.records import PlaylistRecord
 from custom_components.spotifreak.core.runs import RunRecord, RunStatus
+from custom_components.spotifreak.core.spotify import PlaylistItem
 from tests.core.sync_helpers import TZ, Account
 from tests.emulator import Emulator, Fault, Library, PlaylistEntry
 
@@ -859,3 +862,33 @@ async def test_input_errors_write_nothing(
     (record,) = account.history.runs("mirror_test")
     assert record.status is RunStatus.FAILED
     assert record.reason == key
+
+
+def test_mirror_state_marks_and_appended() -> None:
+    """The dedupe-off bookkeeping of `MirrorState`, case by case."""
+
+    source = PlaylistRecord("s", "spotify:playlist:s", "S", "me", False, True, "snap", 3)
+    old = PlaylistItem("spotify:track:a", "track", "2026-01-01T00:00:00Z")
+    same_second = PlaylistItem("spotify:track:b", "track", "2026-01-01T00:00:00Z")
+    undated = PlaylistItem("spotify:track:c", "track", None)
+    new = PlaylistItem("spotify:track:d", "track", "2026-02-01T00:00:00Z")
+    state = MirrorState({}, "f")
+    assert state.new_in_source([old, undated]) == [old, undated]  # no run yet: everything
+    state.advance_source(source, [old, undated])
+    state = MirrorState(state.data, "f")
+    assert state.new_in_source([old, same_second, undated, new]) == [same_second, new]
+    state.advance_source(source, [undated])  # only undated entries: a mark without a date
+    state = MirrorState(state.data, "f")
+    assert state.new_in_source([undated, new]) == [new]
+    state.advance_source(source)  # an empty source keeps the mark
+    assert MirrorState(state.data, "f").new_in_source([undated]) == []
+    assert MirrorState(state.data, "other").new_in_source([old]) == [old]
+
+    uris = ["spotify:track:1", "spotify:track:2", "spotify:track:3"]
+    state.note_appended("t", uris, 2)
+    assert state.appended("t", uris) == 2
+    assert state.appended("t", ["spotify:track:9", *uris]) == 0  # another batch
+    assert state.appended("t", uris[:1]) == 0  # fewer than were appended
+    assert state.appended("other", uris) == 0
+    state.data["appended"]["t"] = {"count": "2", "key": "x"}
+    assert state.appended("t", uris) == 0
