@@ -159,3 +159,36 @@ async def test_interrupted_write_is_reported_as_unknown(
     assert record["added"] == 100
     assert record["unknown_outcome"] == 100
     assert "100 tracks may or may not have been written" in record["error"]
+
+
+async def test_a_creation_answered_with_an_error_though_it_was_made(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """Spotify made the playlist but answered 503: the next run lists the playlists before
+    creating, finds it, and fills it — one playlist, not two."""
+    emulator.inject(Fault(method="POST", path="/v1/me/playlists", status=503, applied=True))
+    with pytest.raises(HomeAssistantError):
+        await _mirror(hass, "Made despite the error", max_tracks=5)
+    assert len(emulator.library.playlists_named("Made despite the error")) == 1
+    record = await _mirror(hass, "Made despite the error", max_tracks=5)
+    assert record["status"] == "success"
+    (made,) = emulator.library.playlists_named("Made despite the error")
+    assert len(emulator.library.playlist_uris(made.id)) == 5
+
+
+async def test_a_write_answered_with_an_error_though_it_landed(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """A chunk that landed although Spotify answered 503 is of unknown outcome: counted so, and
+    the next run reads the playlist first, so it is not added again."""
+    _like_new(emulator, 150)
+    emulator.inject(Fault(method="POST", path="/v1/playlists/*", status=503, applied=True))
+    with pytest.raises(HomeAssistantError):
+        await _mirror(hass, "Landed anyway")
+    run = init_integration.runtime_data.syncs.history.runs("archive")[0]
+    assert (run.added, run.unknown_outcome) == (0, 100)
+    record = await _mirror(hass, "Landed anyway")
+    (target,) = emulator.library.playlists_named("Landed anyway")
+    uris = emulator.library.playlist_uris(target.id)
+    assert len(uris) == len(set(uris))
+    assert record["added"] == len(uris) - 100

@@ -41,6 +41,9 @@ class Fault:
     - `lastfm_error`: the Last.fm error code to serve (its HTTP status defaults to the one Last.fm
       uses; `status=200` serves the error body with HTTP 200, as Last.fm sometimes does).
 
+    With `applied`, the request is first handled normally (a write lands) and then answered with
+    the fault (its `status`, or `drop`): a write whose answer says it failed though it did not.
+
     Or it lets the request be answered normally and then changes the JSON answer (a malformed
     page that is otherwise well served):
     - `items_dropped`: drop the last N entries of the answer's `items` list (its `total` and
@@ -67,6 +70,7 @@ class Fault:
     item_patch: dict[str, Any] | None = None
     item_index: int = 0
     body_patch: dict[str, Any] | None = None
+    applied: bool = False
     # bookkeeping
     id: int = field(default_factory=lambda: next(_FAULT_IDS))
     seen: int = 0

@@ -352,6 +352,8 @@ class Emulator:
             record.fault = fault.id
             if fault.delay > 0:
                 await asyncio.sleep(fault.delay)
+            if fault.applied and not fault.passthrough:
+                await self._handle(request, handler, area)  # the write lands; the answer lies
             if fault.drop:
                 request.protocol.force_close()
                 return None
@@ -373,20 +375,26 @@ class Emulator:
                             "WWW-Authenticate": f'Bearer realm="spotify", error="invalid_token", error_description="{problem}"'
                         },
                     )
+        response = await self._handle(request, handler, area)
+        if fault is not None and fault.modifies:
+            return self._modified(response, fault)
+        return response
+
+    async def _handle(
+        self, request: web.Request, handler: Handler, area: str
+    ) -> web.StreamResponse:
+        """Answer a request normally (routing errors and the services' own errors included)."""
         http_exception = request.match_info.http_exception
         if http_exception is not None:
             return self._route_error(area, http_exception.status)
         try:
-            response = await handler(request)
+            return await handler(request)
         except SpotifyError as err:
             return error_response(err.status, err.message, err.headers)
         except OAuthError as err:
             return oauth_error_response(err.status, err.error, err.description)
         except LastfmError as err:
             return lastfm_error_response(err.code, err.message, err.status)
-        if fault is not None and fault.modifies:
-            return self._modified(response, fault)
-        return response
 
     @staticmethod
     def _modified(response: web.StreamResponse, fault: Fault) -> web.StreamResponse:

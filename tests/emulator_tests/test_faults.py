@@ -344,3 +344,24 @@ async def test_429_bodies_of_any_shape(
         assert error.http_status == 429
         assert error.headers["Retry-After"] == "3600"
     assert emulator.requests[-1].status == 429
+
+
+@pytest.mark.parametrize(
+    "fault", [{"status": 503}, {"drop": True}, {"status": 500, "body": "<html/>"}]
+)
+async def test_applied_faults_land_the_write_then_fail(
+    emulator: Emulator, spotify: Any, fault: dict[str, Any]
+) -> None:
+    """`applied`: the write is made, the answer says otherwise (or never comes)."""
+    lib = emulator.library
+    playlist = lib.create_playlist("Lands anyway")
+    emulator.inject(
+        Fault(method="POST", path=f"/v1/playlists/{playlist.id}/items", applied=True, **fault)
+    )
+    with pytest.raises((spotipy.SpotifyException, requests.exceptions.ConnectionError)):
+        await in_executor(spotify.playlist_add_items, playlist.id, [lib.catalogue[0].uri])
+    assert lib.playlist_uris(playlist.id) == [lib.catalogue[0].uri]
+    emulator.inject(Fault(method="POST", path="/v1/me/playlists", status=502, applied=True))
+    with pytest.raises(spotipy.SpotifyException):
+        await in_executor(spotify.current_user_playlist_create, "Made anyway")
+    assert len(lib.playlists_named("Made anyway")) == 1

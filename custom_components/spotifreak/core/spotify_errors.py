@@ -120,7 +120,7 @@ def map_spotify_exception(err: spotipy.SpotifyException, endpoint: str) -> Spoti
     """
     status = err.http_status
     reason = str(err.reason or "")
-    _LOGGER.debug("%s failed: HTTP %s, %s (%s)", endpoint, status, err.msg, reason)
+    _LOGGER.debug("%s failed: spotipy raised %s, %s (%s)", endpoint, status, err.msg, reason)
     if status == 429 and "Max Retries" in str(err.msg):
         match = _MAX_RETRIES_STATUS.search(reason)
         real = int(match.group(1)) if match else None

@@ -14,6 +14,7 @@ through one method, `_write`, the place for what must happen around any write:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -60,11 +61,16 @@ async def create_target(
                 target.record = resolution.record
                 return
             await ctx.mark_writing(creating)
-            created = await ctx.run_spotify(
-                lambda client: client.create_playlist(
-                    target.name, public=public, description=description
+            try:
+                created = await ctx.run_spotify(
+                    lambda client: client.create_playlist(
+                        target.name, public=public, description=description
+                    )
                 )
-            )
+            except (SpotifyUnavailableError, asyncio.CancelledError):
+                # It may exist now: the mark stays, and the next run lists before creating.
+                ctx.unsure.add(creating)
+                raise
         except SpotifyError as err:
             record_error(target, err, creating=True)
             return
