@@ -411,18 +411,10 @@ async def test_blocked_at_start_without_a_cache_is_not_ready(
     emulator: Emulator,
 ) -> None:
     """A stored deadline and no stored playlists: setup waits (not ready), with no call."""
-    key = f"{DOMAIN}.{config_entry.entry_id}.cache"
-    hass_storage[key] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": key,
-        "data": {
-            "user_id": emulator.library.user_id,
-            "last_refreshed": None,
-            "playlists": [],
-            "blocked_until": (dt_util.utcnow() + timedelta(minutes=30)).isoformat(),
-        },
-    }
+    stored_cache(hass_storage, config_entry, emulator, age=timedelta(0), playlists=0)
+    data = hass_storage[f"{DOMAIN}.{config_entry.entry_id}.cache"]["data"]
+    data["last_refreshed"] = None
+    data["blocked_until"] = (dt_util.utcnow() + timedelta(minutes=30)).isoformat()
     entry = await setup_entry()
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert emulator.spotify_calls == 0
