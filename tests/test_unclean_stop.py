@@ -192,3 +192,31 @@ async def test_a_write_answered_with_an_error_though_it_landed(
     uris = emulator.library.playlist_uris(target.id)
     assert len(uris) == len(set(uris))
     assert record["added"] == len(uris) - 100
+
+
+async def test_a_restore_answered_with_an_error_though_it_landed(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """The restore's write is of unknown outcome too: counted and said, never `not done`."""
+    library = emulator.library
+    uris = [track.uri for track in library.catalogue if track.is_playable][:3]
+    playlist = library.create_playlist("Restored anyway", items=uris)
+    await init_integration.runtime_data.coordinator.async_refresh()
+    await hass.services.async_call(
+        DOMAIN,
+        "snapshot_playlist",
+        {"playlist": "Restored anyway"},
+        blocking=True,
+        return_response=True,
+    )
+    library.remove_items(playlist.id, uris[:1])
+    await init_integration.runtime_data.coordinator.async_refresh()
+    emulator.inject(Fault(method="PUT", path="/v1/playlists/*", status=503, applied=True))
+    with pytest.raises(HomeAssistantError):
+        await hass.services.async_call(
+            DOMAIN, "restore_playlist", {"playlist": "Restored anyway"}, blocking=True
+        )
+    assert library.playlist_uris(playlist.id) == uris  # it landed
+    run = init_integration.runtime_data.syncs.history.runs()[0]
+    assert run.unknown_outcome == 3
+    assert "3 tracks may or may not have been written" in str(run.error)

@@ -182,6 +182,7 @@ async def _restore(
 def _conclude(record: RunRecord, target: Target, version: PlaylistVersion) -> None:
     """Set the run's status: `partial` when something could not be restored."""
     record.added, record.removed = target.added, target.removed
+    record.unknown_outcome = target.unknown
     record.targets = [target.as_dict()]
     unrestorable = bool(version.unrestorable)
     if target.status in (TargetStatus.SUCCESS, TargetStatus.NOOP):
