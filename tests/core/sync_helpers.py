@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from custom_components.spotifreak.core.account_syncs import SYNC_KINDS
 from custom_components.spotifreak.core.cache import PlaylistCache
 from custom_components.spotifreak.core.context import SyncContext
 from custom_components.spotifreak.core.directory import PlaylistDirectory, Resolution
@@ -113,6 +114,26 @@ class Account:
             sync_type=SYNC_TYPE,
             history=self.history,
             on_finished=on_finished,
+        )
+
+    async def run(
+        self,
+        sync_type: str,
+        state: dict[str, Any] | None = None,
+        *,
+        sync_id: str = "rule_test",
+        dry_run: bool = False,
+        **options: Any,
+    ) -> RunRecord:
+        """One run of any sync kind (retention, duplicates, ...) through the engine."""
+        kind = SYNC_KINDS[sync_type]
+        return await execute_run(
+            self.context(state, dry_run=dry_run),
+            kind.algorithm,
+            kind.options(options),
+            sync_id=sync_id,
+            sync_type=sync_type,
+            history=self.history,
         )
 
     def uris(self, playlist_id: str) -> list[str]:

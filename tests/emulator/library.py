@@ -525,8 +525,13 @@ class Library:
         is_playable: bool = True,
         release_date: str = "2020-01-01",
         track_id: str | None = None,
+        isrc: str | None = None,
     ) -> Track:
-        """Add a searchable catalogue track (not a change of the account: not logged)."""
+        """Add a searchable catalogue track (not a change of the account: not logged).
+
+        `isrc`: the recording's ISRC (served as `external_ids.isrc`); a new one when not given.
+        Give two tracks the same one for the same recording under two URIs.
+        """
         names = [artists] if isinstance(artists, str) else list(artists)
         artist_objs = tuple(Artist(self.new_id(), artist) for artist in names)
         album_obj = Album(
@@ -546,7 +551,7 @@ class Library:
             duration_ms=duration_ms,
             popularity=popularity,
             is_playable=is_playable,
-            isrc=f"QZEMU{len(self.tracks):07d}",
+            isrc=isrc or f"QZEMU{len(self.tracks):07d}",
         )
         self.tracks[track.uri] = track
         return track

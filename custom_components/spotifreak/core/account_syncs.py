@@ -4,7 +4,8 @@ Every run gets a context of its own: a client fork that counts the run's calls, 
 playlist directory, the clock, a copy of the sync's state (kept when the run ends, however it
 ends — except after a dry run, whose copy is thrown away), the account's playlist history, and
 the locks shared by every run of the account, one per target playlist. A restore runs here too
-(`core/restore.py`), as do the playlist history's other actions. The Home Assistant glue
+(`core/restore.py`), as does a duplicate removal (`core/duplicates.py`), and the playlist
+history's other actions. The Home Assistant glue
 (`syncs.py`) persists what this keeps and tells Home Assistant about each run; the benchmark
 drives it as it is.
 """
@@ -18,7 +19,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from . import lastfm_options, lastfm_sync, mirror, mirror_options, restore
+from . import (
+    duplicates,
+    lastfm_options,
+    lastfm_sync,
+    mirror,
+    mirror_options,
+    restore,
+    retention,
+    retention_options,
+)
 from .context import LastfmContext, SyncContext
 from .directory import PlaylistDirectory
 from .engine import RunHistory, SyncAlgorithm, execute_run
@@ -43,7 +53,13 @@ SYNC_KINDS: Final[dict[str, SyncKind]] = {
     lastfm_options.SYNC_TYPE: SyncKind(
         lastfm_sync.run_lastfm_top_tracks, lastfm_options.LastfmOptions.from_dict
     ),
+    retention_options.SYNC_TYPE: SyncKind(
+        retention.run_retention, retention_options.RetentionOptions.from_dict
+    ),
     restore.SYNC_TYPE: SyncKind(restore.run_restore, restore.RestoreOptions.from_dict),
+    duplicates.SYNC_TYPE: SyncKind(
+        duplicates.run_remove_duplicates, duplicates.DuplicatesOptions.from_dict
+    ),
 }
 
 

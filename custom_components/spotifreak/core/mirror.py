@@ -17,9 +17,18 @@ State (`ctx.state`, JSON-ready), version 1:
      "fingerprint": "<hash of source and target specs>",      # cursor/snapshot belong to these
      "cursor": {"uris": [str, ...], "added_at": str | None},  # liked songs: newest processed
      "source": {"id": str, "snapshot_id": str},                 # playlist source, last success
-     "targets": {playlist_id: {"snapshot_id": str, "uris": [str, ...]}}}
+     "targets": {playlist_id: {"snapshot_id": str, "uris": [str, ...]}},
+     "exact_targets": {playlist_id: {"snapshot_id": str, "uris": [str, ...]}}}  # in order
 A target whose last write had an unknown outcome (5xx, dropped connection, interruption) has no
 entry, so the next run reads it. `cursor` and `source` advance only when every target succeeded.
+
+`mode: exact` makes each target hold exactly the source's tracks in the source's order (liked
+songs: oldest first, as appends write them) with the fewest writes (`core/playlist_edit.py`):
+what the target holds in the source's order stays, what is missing is inserted at its place,
+what is not in the source (or out of order) is deleted — after a version of the target is kept.
+Local files and unavailable entries of a target stay: no write could put them back. An empty
+source never empties a target. Liked songs are read whole each run (a cursor cannot tell what
+was un-liked).
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from .errors import (
 )
 from .mirror_options import SOURCE_LIKED_SONGS, MirrorOptions
 from .mirror_source import MirrorState, batch, fingerprint, read_liked, read_playlist
+from .playlist_edit import align, plan_edit
 from .reasons import (
     REASON_ALREADY_PRESENT,
     REASON_NOTHING_ADDABLE,
@@ -52,7 +62,14 @@ from .runs import RunRecord, RunStatus
 from .spotify import PlaylistItem
 from .target_contents import ContentsByPlaylist, trusted_contents
 from .target_writer import open_target
-from .targets import Target, TargetStatus, find_target, render_target, target_errors
+from .targets import (
+    Target,
+    TargetStatus,
+    explain_not_put_back,
+    find_target,
+    render_target,
+    target_errors,
+)
 
 
 @dataclass(slots=True)
@@ -120,7 +137,7 @@ async def _plan_playlist(
     source = await _resolve_source(ctx, options)
     state = MirrorState(ctx.state, fingerprint(source.id, options.targets))
     targets = await _resolve_targets(ctx, options, targets, source)
-    if options.only_new and _unchanged(ctx, state, source, targets):
+    if options.only_new and _unchanged(ctx, state, source, targets, exact=options.exact):
         record.status, record.reason = RunStatus.UP_TO_DATE, REASON_UP_TO_DATE
         return None
     try:
@@ -139,7 +156,7 @@ async def _plan_playlist(
         state.advance_source(source)
         return None
     read = items
-    if not options.deduplicate:
+    if not options.deduplicate and not options.exact:
         items = state.new_in_source(items)
         if not items:
             record.status, record.reason = RunStatus.NOOP, REASON_NOTHING_NEW
@@ -184,13 +201,18 @@ async def _resolve_targets(
 
 
 def _unchanged(
-    ctx: SyncContext, state: MirrorState, source: PlaylistRecord, targets: list[Target]
+    ctx: SyncContext,
+    state: MirrorState,
+    source: PlaylistRecord,
+    targets: list[Target],
+    *,
+    exact: bool,
 ) -> bool:
     """Return whether the source's and every target's snapshot are the last success's."""
     last = state.source_snapshot
     if last is None or last != (source.id, source.snapshot_id) or not source.snapshot_id:
         return False
-    contents = ContentsByPlaylist(state.targets)
+    contents = ContentsByPlaylist(state.remembered(exact=exact))
     return all(
         target.record is not None and trusted_contents(ctx, contents, target.record.id) is not None
         for target in targets
@@ -201,13 +223,15 @@ async def _write_targets(
     ctx: SyncContext, options: MirrorOptions, plan: _Plan, uris: list[str], record: RunRecord
 ) -> SpotifyError | None:
     """Write into each target in turn; return what stopped the run (429, 5xx), if anything."""
-    contents = ContentsByPlaylist(plan.state.targets)
+    contents = ContentsByPlaylist(plan.state.remembered(exact=options.exact))
     for target in plan.targets:
+        target.reports_removed = options.exact
         try:
             with target_errors(target):
                 await _mirror_into(ctx, options, target, uris, contents, plan.state)
         finally:
             record.added = sum(t.added for t in plan.targets)
+            record.removed = sum(t.removed for t in plan.targets)
             record.unknown_outcome = sum(t.unknown for t in plan.targets)
             record.targets = [t.as_dict() for t in plan.targets]
         if target.stops_run:
@@ -223,13 +247,24 @@ async def _mirror_into(
     contents: ContentsByPlaylist,
     state: MirrorState,
 ) -> None:
-    """Create the target if missing, then add what it lacks under its lock.
+    """Create the target if missing, then add what it lacks (or make it exact) under its lock.
 
     Without deduplication the batch is appended as it is, less what an unfinished earlier run
-    of the same batch already appended (saved after every chunk).
+    of the same batch already appended (saved after every chunk). An exact mirror ignores
+    deduplication: its targets end with the source's tracks, each as often as there.
     """
-    async with open_target(ctx, target, contents, public=options.public) as writer:
+    async with open_target(
+        ctx, target, contents, public=options.public, exact=options.exact
+    ) as writer:
         if writer is None:
+            return
+        if options.exact:
+            current = await writer.contents()
+            edit = plan_edit(current, align(current, uris))
+            if edit.changed:
+                await writer.edit(edit)
+            else:
+                target.status = TargetStatus.NOOP
             return
         on_chunk = None
         if options.deduplicate:
@@ -266,17 +301,25 @@ def _conclude(record: RunRecord, targets: list[Target], stopped: SpotifyError | 
     if isinstance(stopped, SpotifyRateLimitError):
         apply_error(record, stopped)
         record.error = said or record.error
-        return
-    partial = any(t.status is TargetStatus.SUCCESS for t in targets)
+    else:
+        _status(record, targets, stopped, said)
+    explain_not_put_back(record, targets)
+
+
+def _status(
+    record: RunRecord, targets: list[Target], stopped: SpotifyError | None, said: str | None
+) -> None:
+    """Set the status of a run that was not rate limited (`said`: the stopped target's error)."""
+    written = any(t.status is TargetStatus.SUCCESS for t in targets)
     failed = [t for t in targets if t.status is TargetStatus.FAILED]
     if stopped is not None:
-        record.status = RunStatus.PARTIAL if partial else RunStatus.FAILED
+        record.status = RunStatus.PARTIAL if written else RunStatus.FAILED
         record.reason, record.error = REASON_SPOTIFY_UNAVAILABLE, said or str(stopped)
     elif failed:
-        record.status = RunStatus.PARTIAL if partial else RunStatus.FAILED
+        record.status = RunStatus.PARTIAL if written else RunStatus.FAILED
         record.reason = failed[0].reason
         record.error = "; ".join(str(t.error) for t in failed)
-    elif record.added:
+    elif written:  # and nothing failed
         record.status, record.reason = RunStatus.SUCCESS, None
     else:
         record.status, record.reason = RunStatus.NOOP, REASON_ALREADY_PRESENT

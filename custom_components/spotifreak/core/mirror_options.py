@@ -13,6 +13,9 @@ from .references import MAX_PLAYLIST_NAME, NOT_A_PLAYLIST, reference_problem, sh
 SYNC_TYPE: Final = "playlist_mirror"
 SOURCE_LIKED_SONGS: Final = "liked_songs"
 LOOKBACK_DAYS_MAX: Final = 3650  # ten years, as the action's selector offers
+MODE_APPEND: Final = "append"
+MODE_EXACT: Final = "exact"
+MODES: Final = (MODE_APPEND, MODE_EXACT)
 
 MIRROR_OPTIONS: Final = OptionsSpec(
     Option("source", OptionType.TEXT, required=True, suggested=SOURCE_LIKED_SONGS),
@@ -23,6 +26,13 @@ MIRROR_OPTIONS: Final = OptionsSpec(
     Option("only_new", OptionType.BOOLEAN, default=True),
     Option("max_tracks", OptionType.INTEGER, minimum=1),
     Option("lookback_days", OptionType.INTEGER, minimum=1, maximum=LOOKBACK_DAYS_MAX),
+    Option(
+        "mode",
+        OptionType.CHOICE,
+        default=MODE_APPEND,
+        choices=MODES,
+        translation_key="mirror_mode",
+    ),
 )
 
 
@@ -32,7 +42,9 @@ class MirrorOptions(SyncOptions):
 
     `source`: a playlist name, URI, URL or id, or `liked_songs`. `targets`: playlist names, URIs,
     ids or date patterns. `max_tracks`: read at most this many of the newest source items per run.
-    `lookback_days`: only source items added within this many days.
+    `lookback_days`: only source items added within this many days. `mode`: `append` adds what
+    a target lacks; `exact` makes each target hold exactly the source's tracks in the source's
+    order (what is not in the source is removed, a version kept first).
     """
 
     spec: ClassVar[OptionsSpec] = MIRROR_OPTIONS
@@ -45,6 +57,7 @@ class MirrorOptions(SyncOptions):
     only_new: bool = MIRROR_OPTIONS.default("only_new")
     max_tracks: int | None = MIRROR_OPTIONS.default("max_tracks")
     lookback_days: int | None = MIRROR_OPTIONS.default("lookback_days")
+    mode: str = MIRROR_OPTIONS.default("mode")
 
     def __post_init__(self) -> None:
         """Keep the targets as a tuple (one string alone is one target).
@@ -58,6 +71,11 @@ class MirrorOptions(SyncOptions):
     def liked_songs(self) -> bool:
         """Return whether the source is the account's liked songs."""
         return self.source.strip().casefold() == SOURCE_LIKED_SONGS
+
+    @property
+    def exact(self) -> bool:
+        """Return whether the targets are made exact copies (`mode: exact`)."""
+        return self.mode == MODE_EXACT
 
     @property
     def target_specs(self) -> list[str]:
@@ -74,17 +92,13 @@ class MirrorOptions(SyncOptions):
                 f"The source {shown(self.source)!r} is not a playlist",
                 {"source": shown(self.source)},
             )
-        for key in ("max_tracks", "lookback_days"):
-            value, option = getattr(self, key), self.spec[key]
-            if value is not None and not (
-                (option.minimum is None or value >= option.minimum)
-                and (option.maximum is None or value <= option.maximum)
-            ):
-                raise SyncInputError(
-                    "invalid_option",
-                    f"{key} must be between {option.minimum} and {option.maximum}",
-                    {"option": key, "value": str(value)},
-                )
+        self.check_bounds("max_tracks", "lookback_days")
+        if self.mode not in MODES:
+            raise SyncInputError(
+                "invalid_option",
+                f"Unknown mode {self.mode!r} (one of {', '.join(MODES)})",
+                {"option": "mode", "value": str(self.mode)},
+            )
         for target in self.targets:
             if not isinstance(target, str):
                 raise SyncInputError(

@@ -59,6 +59,18 @@ class MirrorState:
         targets: dict[str, Any] = self.data["targets"]
         return targets
 
+    def remembered(self, *, exact: bool) -> dict[str, Any]:
+        """Return what the targets held, by playlist id: URIs (append) or entries in order (exact).
+
+        Kept apart, so that changing the mode never trusts contents seen the other way.
+        """
+        if not exact:
+            return self.targets
+        if not isinstance(self.data.get("exact_targets"), dict):
+            self.data["exact_targets"] = {}
+        entries: dict[str, Any] = self.data["exact_targets"]
+        return entries
+
     @property
     def cursor(self) -> tuple[tuple[str, ...], datetime | None] | None:
         """Return the liked-songs cursor: the newest URIs processed and when they were liked."""
@@ -170,9 +182,14 @@ def fingerprint(source: str, targets: Sequence[str]) -> str:
 async def read_liked(
     ctx: SyncContext, options: MirrorOptions, state: MirrorState
 ) -> tuple[list[PlaylistItem], bool]:
-    """Return the liked songs newer than the cursor, newest first, and whether a cursor was used."""
+    """Return the liked songs newer than the cursor, newest first, and whether a cursor was used.
+
+    An exact mirror reads them all (within `lookback_days`/`max_tracks`): its targets must lose
+    what is no longer liked.
+    """
     # Without deduplication the cursor also decides what is written: never what was copied.
-    cursor = state.cursor if options.only_new or not options.deduplicate else None
+    use_cursor = (options.only_new or not options.deduplicate) and not options.exact
+    cursor = state.cursor if use_cursor else None
     cursor_uris = frozenset(cursor[0]) if cursor is not None else frozenset[str]()
     cursor_at = cursor[1] if cursor is not None else None
     oldest_new = cursor_at - CURSOR_SLACK if cursor_at is not None else None

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Self
 
+from .engine import SyncInputError
+
 
 class OptionType(StrEnum):
     """What kind of value an option holds."""
@@ -38,6 +40,12 @@ class Option:
     maximum: int | None = None
     choices: tuple[str, ...] = ()
     suggested: Any = None  # where a form starts a required option without a default
+    translation_key: str | None = None  # of a choice's labels; None: the option's key
+
+    @property
+    def choices_key(self) -> str:
+        """Return the translation key of the choices' labels (shared by options of one meaning)."""
+        return self.translation_key or self.key
 
     def read(self, data: Mapping[str, Any]) -> Any:
         """Return the option's value in action or subentry data (the default when left out)."""
@@ -88,6 +96,24 @@ class SyncOptions:
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Build from an action call's or a subentry's data (unknown keys are ignored)."""
         return cls(**cls.spec.read(data))
+
+    def check_bounds(self, *keys: str) -> None:
+        """Raise `SyncInputError` (`invalid_option`) for an integer option out of its bounds."""
+        for key in keys:
+            value, option = getattr(self, key), self.spec[key]
+            if value is None or (
+                (option.minimum is None or value >= option.minimum)
+                and (option.maximum is None or value <= option.maximum)
+            ):
+                continue
+            bounds = (
+                f"between {option.minimum} and {option.maximum}"
+                if option.maximum is not None
+                else f"at least {option.minimum}"
+            )
+            raise SyncInputError(
+                "invalid_option", f"{key} must be {bounds}", {"option": key, "value": str(value)}
+            )
 
     def as_dict(self) -> dict[str, Any]:
         """Return the stored form (subentry data)."""

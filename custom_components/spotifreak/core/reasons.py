@@ -44,6 +44,11 @@ REASON_UNCHANGED: Final = "unchanged"
 REASON_NO_TOP_TRACKS: Final = "no_top_tracks"
 REASON_NOTHING_MATCHED: Final = "nothing_matched"
 
+# The playlist rules (retention, duplicates).
+REASON_NOTHING_TO_REMOVE: Final = "nothing_to_remove"
+REASON_NO_DUPLICATES: Final = "no_duplicates"
+REASON_NOT_PUT_BACK: Final = "not_put_back"  # a write failed after a DELETE: restore the version
+
 # The playlist history.
 REASON_UNRESTORABLE: Final = "unrestorable"  # local files (or unavailable entries) not put back
 

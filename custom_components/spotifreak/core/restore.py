@@ -39,7 +39,7 @@ from .runs import RunRecord, RunStatus
 from .spotify import PlaylistItem, SpotifyClient, SpotifyRunner
 from .target_contents import ContentsOfOnePlaylist
 from .target_writer import TargetWriter, open_target
-from .targets import Target, TargetStatus, refuse_unwritable, target_errors
+from .targets import Target, TargetStatus, refuse_unwritable, resolve_playlist, target_errors
 
 SYNC_TYPE: Final = "playlist_restore"
 
@@ -59,16 +59,6 @@ class RestoreOptions(SyncOptions):
     playlist: str
     version: int | None = RESTORE_OPTIONS.default("version")
     allow_local_loss: bool = RESTORE_OPTIONS.default("allow_local_loss")
-
-
-async def resolve_playlist(playlists: PlaylistDirectory, reference: str) -> PlaylistRecord:
-    """Return the playlist a reference names (`playlist_not_found` if none)."""
-    resolution = await playlists.resolve(reference.strip()) if reference.strip() else None
-    if resolution is None:
-        raise SyncInputError(
-            "playlist_not_found", f"Playlist {reference!r} was not found", {"playlist": reference}
-        )
-    return resolution.record
 
 
 def _items_job(playlist_id: str) -> Callable[[SpotifyClient], list[PlaylistItem]]:

@@ -47,7 +47,9 @@ class PlaylistItem:
     """One entry of a playlist, reduced to what syncs and snapshots need.
 
     `name` and `artist` are for display only (a snapshot lists what a playlist held): a track's
-    title and artists, an episode's title and show.
+    title and artists, an episode's title and show. `isrc`: the recording's ISRC, when the track
+    object names one (`external_ids.isrc`, served again since March 2026): the same recording
+    under another URI has the same ISRC.
     """
 
     uri: str | None
@@ -55,6 +57,7 @@ class PlaylistItem:
     added_at: str | None = None
     name: str | None = None
     artist: str | None = None
+    isrc: str | None = None
 
     @property
     def addable(self) -> bool:
@@ -79,6 +82,13 @@ def _names(obj: Mapping[str, Any]) -> tuple[str | None, str | None]:
     return name, None
 
 
+def _isrc(obj: Mapping[str, Any]) -> str | None:
+    """Return a track object's ISRC (upper-cased), if it names one."""
+    external = obj.get("external_ids")
+    isrc = external.get("isrc") if isinstance(external, Mapping) else None
+    return isrc.strip().upper() or None if isinstance(isrc, str) else None
+
+
 def item_from_entry(entry: Mapping[str, Any] | None) -> PlaylistItem:
     """Reduce a playlist or saved-track entry; reads both 2026 shapes (`item` and `track`)."""
     if not entry:
@@ -95,7 +105,14 @@ def item_from_entry(entry: Mapping[str, Any] | None) -> PlaylistItem:
         kind = obj.get("type") or "track"
         if kind not in ("track", "episode") or not uri or obj.get("is_playable") is False:
             kind = "unavailable"
-    return PlaylistItem(uri=uri, kind=kind, added_at=added_at, name=name, artist=artist)
+    return PlaylistItem(
+        uri=uri,
+        kind=kind,
+        added_at=added_at,
+        name=name,
+        artist=artist,
+        isrc=_isrc(obj) if kind == "track" else None,
+    )
 
 
 class CallCounter:
@@ -329,12 +346,17 @@ class SpotifyClient:
         )
         return result
 
-    def add_items(self, playlist_id: str, uris: Sequence[str]) -> str:
-        """Append at most 100 URIs (`POST /playlists/{id}/items`); return the new snapshot id."""
+    def add_items(
+        self, playlist_id: str, uris: Sequence[str], position: int | None = None
+    ) -> str:
+        """Add at most 100 URIs (`POST /playlists/{id}/items`) at the end, or at `position`.
+
+        Returns the new snapshot id.
+        """
         _check_chunk(uris)
         result = self._request(
             "POST playlists/{id}/items",
-            lambda: self._spotipy.playlist_add_items(playlist_id, list(uris)),
+            lambda: self._spotipy.playlist_add_items(playlist_id, list(uris), position=position),
             read=False,
         )
         return str((result or {}).get("snapshot_id", ""))
@@ -349,12 +371,20 @@ class SpotifyClient:
         )
         return str((result or {}).get("snapshot_id", ""))
 
-    def remove_items(self, playlist_id: str, uris: Sequence[str]) -> str:
-        """Remove every occurrence of at most 100 URIs (`DELETE`); return the new snapshot id."""
+    def remove_items(
+        self, playlist_id: str, uris: Sequence[str], snapshot_id: str | None = None
+    ) -> str:
+        """Remove every occurrence of at most 100 URIs (`DELETE`); return the new snapshot id.
+
+        `snapshot_id`: the playlist's snapshot the removal is meant for (sent along, as the API
+        documents; Spotify applies the removal to the current contents).
+        """
         _check_chunk(uris)
         result = self._request(
             "DELETE playlists/{id}/items",
-            lambda: self._spotipy.playlist_remove_all_occurrences_of_items(playlist_id, list(uris)),
+            lambda: self._spotipy.playlist_remove_all_occurrences_of_items(
+                playlist_id, list(uris), snapshot_id=snapshot_id or None
+            ),
             read=False,
         )
         return str((result or {}).get("snapshot_id", ""))

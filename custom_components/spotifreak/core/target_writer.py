@@ -6,23 +6,27 @@ or the playlist is gone (404) it forgets the contents, so the next run reads the
 through one method, `_write`, the place for what must happen around any write:
 - a dry run (`ctx.dry_run`) sends nothing there, while the writer's methods count and list what
   they would have written (a missing playlist is not created: the target says `would_create`);
-- before the first write that removes or reorders tracks (`replace`, `remove`) the playlist's
-  entries are saved in the playlist history (`core/history.py`), and the write is sent only once
-  that version is saved. The entries this writer read are used for it; only when the run has not
-  read the playlist (its contents were remembered) does the version cost a read.
+- before the first write that removes or reorders tracks (`replace`, `remove`, the DELETEs of
+  `edit`) the playlist's entries are saved in the playlist history (`core/history.py`), and the
+  write is sent only once that version is saved. The entries this writer read are used for it;
+  only when the run has not read the playlist (its contents were remembered) does the version
+  cost a read.
+Every removal names the playlist's snapshot id (the cache's, then each write's), as the API asks.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 import logging
 
 from .context import SyncContext
 from .errors import SpotifyError, SpotifyNotFoundError, SpotifyUnavailableError
 from .history import REASON_BEFORE_REMOVE, REASON_BEFORE_REPLACE
+from .playlist_edit import EditPlan
 from .reasons import REASON_CREATE_FAILED
 from .records import PlaylistRecord
 from .references import name_key
@@ -99,13 +103,15 @@ async def open_target(
     public: bool,
     description: str = "",
     exact: bool = False,
+    lock: bool = True,
 ) -> AsyncIterator[TargetWriter | None]:
     """Create the target if missing, then hold its lock and give its writer.
 
     Gives None when there is nothing to write to: the creation failed (recorded on the target),
     or the playlist is someone else's. Runs touching the same playlist never interleave: one
     waits for the lock and then sees what the other wrote. A dry run creates nothing: a missing
-    target's writer starts from an empty playlist.
+    target's writer starts from an empty playlist. `lock=False`: the caller already holds the
+    lock of the (existing) playlist (`hold_locks`).
     """
     target.dry_run = ctx.dry_run
     if target.record is None and ctx.dry_run:
@@ -121,20 +127,34 @@ async def open_target(
     ):
         yield None
         return
+    if not lock:
+        yield TargetWriter(ctx, target, contents, exact=exact)
+        return
     async with ctx.target_lock(target.record.id):
         yield TargetWriter(ctx, target, contents, exact=exact)
 
 
-def _adder(playlist_id: str, uris: list[str]) -> Callable[[SpotifyClient], str]:
-    return lambda client: client.add_items(playlist_id, uris)
+@asynccontextmanager
+async def hold_locks(ctx: SyncContext, playlist_ids: Sequence[str]) -> AsyncIterator[None]:
+    """Hold the locks of several playlists, taken in one order (by id) so no two runs deadlock."""
+    async with AsyncExitStack() as stack:
+        for playlist_id in sorted(set(playlist_ids)):
+            await stack.enter_async_context(ctx.target_lock(playlist_id))
+        yield
+
+
+def _adder(
+    playlist_id: str, uris: list[str], position: int | None = None
+) -> Callable[[SpotifyClient], str]:
+    return lambda client: client.add_items(playlist_id, uris, position)
 
 
 def _replacer(playlist_id: str, uris: list[str]) -> Callable[[SpotifyClient], str]:
     return lambda client: client.replace_items(playlist_id, uris)
 
 
-def _remover(playlist_id: str, uris: list[str]) -> Callable[[SpotifyClient], str]:
-    return lambda client: client.remove_items(playlist_id, uris)
+def _remover(playlist_id: str, uris: list[str], snapshot: str) -> Callable[[SpotifyClient], str]:
+    return lambda client: client.remove_items(playlist_id, uris, snapshot)
 
 
 class TargetWriter:
@@ -183,14 +203,29 @@ class TargetWriter:
         """
         known = self.trusted()
         if known is None:
-            cached = self._ctx.playlists.cached(self._id)
-            items = await self._read()
-            known = self._view(items)
-            if not self._ctx.dry_run:
-                self._memory.keep(self._id, cached.snapshot_id if cached is not None else "", known)
-            self._ctx.unsure.discard(self._id)  # read now: what an unclean stop left is known
-        self._known = known
-        return list(known)
+            await self.entries()
+        else:
+            self._known = known
+        return list(self._known or [])
+
+    async def entries(self) -> list[PlaylistItem]:
+        """Read every entry of the playlist now and remember what it holds.
+
+        For the rules that need more than URIs (`added_at`, ISRCs); a version taken before the
+        writes that follow reuses what was read. Remembered with the cache's snapshot, taken
+        before reading: at worst that costs one more read later. Once read, what an unclean
+        stop left marked on the playlist is known again.
+        """
+        if not self._id:
+            return []
+        cached = self._ctx.playlists.cached(self._id)
+        items = await self._read()
+        self._known = self._view(items)
+        if not self._ctx.dry_run:
+            snapshot = cached.snapshot_id if cached is not None else ""
+            self._memory.keep(self._id, snapshot, self._known)
+        self._ctx.unsure.discard(self._id)  # read now: what an unclean stop left is known
+        return items
 
     async def _read(self) -> list[PlaylistItem]:
         """Read every entry of the playlist, and keep them for a version taken before a write."""
@@ -278,7 +313,9 @@ class TargetWriter:
         if known is None and not self._ctx.dry_run:
             self._memory.forget(self._id)
         for chunk in chunked(list(dict.fromkeys(uris))):
-            snapshot = await self._write(_remover(self._id, chunk), len(chunk), version=reason)
+            snapshot = await self._write(
+                _remover(self._id, chunk, self._snapshot()), len(chunk), version=reason
+            )
             gone, went = len(chunk), chunk
             if known is not None:
                 asked = set(chunk)
@@ -294,6 +331,60 @@ class TargetWriter:
             self._wrote(snapshot, self._size(known, -gone))
         self._known = known
         self._target.status = TargetStatus.SUCCESS
+
+    async def edit(self, plan: EditPlan, *, reason: str = REASON_BEFORE_REMOVE) -> None:
+        """Carry out a planned edit (`core/playlist_edit.py`) of an exactly seen playlist.
+
+        The DELETEs first (100 URIs each, with the snapshot id; a version is saved before the
+        first), then the POSTs at their positions. `removed` counts the entries gone for good,
+        `added` the new ones, as each write goes through. Every write goes through `_write`:
+        the playlist is marked as being written before the first, and a write of unknown
+        outcome counts in the target's `unknown`. Should a write fail after a DELETE, the
+        entries it took that were to be put back are listed in the target's
+        `details["not_put_back"]`: the version taken before holds them.
+        """
+        assert self._exact, "an edit needs the playlist's entries in order"
+        entries: list[str | None] = list(plan.before)
+        removed = Counter(plan.removed)
+        pending: Counter[str] = Counter()  # deleted, to be put back
+        try:
+            for chunk in chunked(plan.deletes):
+                snapshot = await self._write(
+                    _remover(self._id, chunk, self._snapshot()), len(chunk), version=reason
+                )
+                gone = set(chunk)
+                pending.update(uri for uri in entries if uri is not None and uri in gone)
+                pending -= Counter({uri: removed[uri] for uri in chunk})
+                entries = [uri for uri in entries if uri is None or uri not in gone]
+                self._target.removed += sum(removed[uri] for uri in chunk)
+                self._target.removed_uris.extend(uri for uri in chunk if removed[uri])
+                self._after_edit(snapshot, entries)
+            for insert in plan.inserts:
+                snapshot = await self._write(
+                    _adder(self._id, list(insert.uris), insert.position), len(insert.uris)
+                )
+                entries[insert.position : insert.position] = insert.uris
+                pending -= Counter(insert.uris) - Counter(insert.new)
+                self._target.added += len(insert.new)
+                self._target.added_uris.extend(insert.new)
+                self._after_edit(snapshot, entries)
+        except BaseException:
+            if +pending:
+                self._target.details["not_put_back"] = sorted((+pending).elements())
+            raise
+        self._known = entries
+        self._target.status = TargetStatus.SUCCESS
+
+    def _after_edit(self, snapshot: str | None, entries: list[str | None]) -> None:
+        """Remember the playlist after one write of an edit (nothing in a dry run)."""
+        if snapshot is None:
+            return
+        self._memory.keep(self._id, snapshot, entries)
+        self._wrote(snapshot, len(entries))
+
+    def _snapshot(self) -> str:
+        """Return the playlist's snapshot id as last known (the cache's, then each write's)."""
+        return self._record().snapshot_id
 
     async def _write(
         self, job: Callable[[SpotifyClient], str], entries: int, *, version: str | None = None

@@ -12,7 +12,7 @@ Every sync that writes into playlists goes through here (and through `target_con
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +21,7 @@ import logging
 from typing import Any
 
 from .context import SyncContext
+from .directory import PlaylistDirectory
 from .engine import SyncInputError
 from .errors import (
     HistorySaveError,
@@ -35,6 +36,7 @@ from .patterns import PatternError, is_pattern, render
 from .reasons import (
     REASON_CREATE_FAILED,
     REASON_INTERRUPTED,
+    REASON_NOT_PUT_BACK,
     REASON_SNAPSHOT_FAILED,
     REASON_SPOTIFY_UNAVAILABLE,
     REASON_TARGET_FORBIDDEN,
@@ -44,6 +46,7 @@ from .reasons import (
 )
 from .records import PlaylistRecord
 from .references import MAX_PLAYLIST_NAME, parse_reference, reference_problem, shown
+from .runs import RunRecord
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -163,6 +166,16 @@ async def find_target(ctx: SyncContext, target: Target, *, create_missing: bool)
         )
 
 
+async def resolve_playlist(playlists: PlaylistDirectory, reference: str) -> PlaylistRecord:
+    """Return the existing playlist a reference names (`playlist_not_found` if none)."""
+    resolution = await playlists.resolve(reference.strip()) if reference.strip() else None
+    if resolution is None:
+        raise SyncInputError(
+            "playlist_not_found", f"Playlist {reference!r} was not found", {"playlist": reference}
+        )
+    return resolution.record
+
+
 def refuse_unwritable(ctx: SyncContext, target: Target) -> bool:
     """Fail the target if it is someone else's playlist that is not collaborative.
 
@@ -224,3 +237,21 @@ def target_errors(target: Target) -> Iterator[None]:
     except asyncio.CancelledError:
         target.fail(REASON_INTERRUPTED, "The run was interrupted (Home Assistant stopped?)")
         raise
+
+
+def explain_not_put_back(record: RunRecord, targets: Sequence[Target]) -> None:
+    """Say in a run's record what a failed edit took off and did not put back, and how to.
+
+    An edit deletes every occurrence of a URI and puts back the ones that stay; a failure in
+    between leaves them out (`details["not_put_back"]`). The version kept before holds them.
+    """
+    for target in targets:
+        missing = target.details.get("not_put_back")
+        if not missing:
+            continue
+        record.reason = REASON_NOT_PUT_BACK
+        record.error = (
+            f"{record.error or ''} {target.name}: {len(missing)} entries were taken off to be "
+            f"put back and are missing; restore_playlist version {target.snapshot_version} "
+            "brings the playlist back as it was"
+        ).strip()

@@ -1,0 +1,273 @@
+"""The playlist rules — retention, duplicate removal, exact mirrors — through the REAL
+SpotifyClient against the emulator: what the emulated playlists hold afterwards, and which
+requests reached it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from custom_components.spotifreak.core.engine import SyncInputError
+from custom_components.spotifreak.core.runs import RunStatus
+from tests.core.sync_helpers import TZ, Account
+from tests.emulator import Emulator, Fault, Library
+from tests.emulator.library import iso
+
+ITEMS = "/v1/playlists/{playlist_id}/items"
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=TZ)
+
+
+@pytest.fixture
+def emulator_library() -> Library:
+    lib = Library.empty()
+    for number in range(1, 251):
+        lib.add_catalogue_track(f"Song {number}", f"Band {number % 7}")
+    lib.add_local_track("Home Band", "Tape", "Kitchen Song")
+    return lib
+
+
+@pytest.fixture
+def account(emulator: Emulator) -> Account:
+    return Account(emulator, now=lambda: NOW)
+
+
+def tracks(account: Account, count: int, start: int = 0) -> list[str]:
+    uris = [t.uri for t in account.emu.library.catalogue if not t.is_local]
+    return uris[start : start + count]
+
+
+async def aged(account: Account, name: str, entries: list[tuple[str, int]]) -> Any:
+    """A playlist whose entries were added `days` ago each; the cache refreshed."""
+    playlist = account.emu.library.create_playlist(name, items=[uri for uri, _ in entries])
+    for entry, (_uri, days) in zip(playlist.entries, entries, strict=True):
+        entry.added_at = iso(NOW - timedelta(days=days))
+    playlist.bump()
+    await account.refresh()
+    account.emu.reset_log()
+    return playlist
+
+
+def deletes(emu: Emulator) -> list[dict[str, Any]]:
+    return [r.body for r in emu.requests if r.method == "DELETE" and r.endpoint == ITEMS]
+
+
+def posts(emu: Emulator) -> list[tuple[Any, Any]]:
+    return [
+        (r.query.get("position"), r.body)
+        for r in emu.requests
+        if r.method == "POST" and r.endpoint == ITEMS
+    ]
+
+
+# -- retention ----------------------------------------------------------------------------------
+
+
+async def test_retention_removes_exactly_the_old_and_keeps_a_newer_occurrence(
+    account: Account,
+) -> None:
+    a, b, c, d, e = tracks(account, 5)
+    local = next(iter(account.emu.library.local_tracks.values())).uri
+    playlist = await aged(
+        account,
+        "Rolling",
+        [(a, 40), (b, 10), (a, 3), (c, 31), (local, 90), (d, 29), (e, 45)],
+    )
+    snapshot = account.cached(playlist.id).snapshot_id  # type: ignore[union-attr]
+    record = await account.run("playlist_retention", playlist="Rolling", max_age_days=30)
+    assert record.status is RunStatus.SUCCESS
+    # a (40 days) goes, its newer occurrence stays at its place; c, e go; the local file stays
+    assert account.uris(playlist.id) == [b, a, local, d]
+    assert record.removed == 3
+    assert record.targets[0]["removed_uris"] == [a, c, e]
+    body = deletes(account.emu)
+    assert len(body) == 1
+    assert body[0]["snapshot_id"] == snapshot
+    assert sorted(item["uri"] for item in body[0]["items"]) == sorted([a, c, e])
+    assert posts(account.emu) == [("1", [a])]  # put back at its position
+    entries = account.emu.library.playlists[playlist.id].entries
+    assert entries[1].added_at is not None and entries[1].added_at >= iso(NOW - timedelta(1))
+    version = account.playlist_history.history.get(record.targets[0]["snapshot_version"])
+    assert version is not None
+    assert version.uris == [a, b, a, c, local, d, e]
+    assert account.emu.count("GET", ITEMS) == 1  # the version reused the run's read
+
+    account.emu.reset_log()
+    again = await account.run("playlist_retention", playlist="Rolling", max_age_days=30)
+    assert again.status is RunStatus.NOOP
+    assert again.reason == "nothing_to_remove"
+
+
+async def test_retention_by_size_never_below_the_minimum(account: Account) -> None:
+    uris = tracks(account, 6)
+    playlist = await aged(account, "Sized", [(uri, 10 - i) for i, uri in enumerate(uris)])
+    record = await account.run("playlist_retention", playlist="Sized", max_tracks=4)
+    assert account.uris(playlist.id) == uris[2:]
+    assert record.removed == 2
+    playlist2 = await aged(account, "Floor", [(uri, 100) for uri in uris])
+    record = await account.run(
+        "playlist_retention", playlist="Floor", max_age_days=30, min_tracks=4
+    )
+    assert account.uris(playlist2.id) == uris[2:]  # the newest four (later counts as newer)
+    assert record.status is RunStatus.SUCCESS
+
+
+async def test_retention_chunks_of_100_and_restorable(account: Account) -> None:
+    uris = tracks(account, 230)
+    playlist = await aged(account, "Big", [(uri, 60 if i < 210 else 1) for i, uri in enumerate(uris)])
+    record = await account.run("playlist_retention", playlist="Big", max_age_days=30)
+    assert record.removed == 210
+    assert [len(body["items"]) for body in deletes(account.emu)] == [100, 100, 10]
+    snapshots = [body["snapshot_id"] for body in deletes(account.emu)]
+    assert len(set(snapshots)) == 3  # each removal names the snapshot of the write before it
+    assert account.uris(playlist.id) == uris[210:]
+    version = record.targets[0]["snapshot_version"]
+    restored = await account.run("playlist_restore", playlist="Big", version=version)
+    assert restored.status is RunStatus.SUCCESS
+    assert account.uris(playlist.id) == uris
+
+
+async def test_a_fault_between_archive_and_removal_is_completed_without_duplicates(
+    account: Account,
+) -> None:
+    a, b, c, d = tracks(account, 4)
+    archive = account.emu.library.create_playlist("Old stuff", items=[d])
+    playlist = await aged(account, "Fresh", [(a, 40), (b, 50), (c, 2), (d, 60)])
+    state: dict[str, Any] = {}
+    account.emu.inject(Fault(method="DELETE", path=f"/v1/playlists/{playlist.id}/items", status=503))
+    first = await account.run(
+        "playlist_retention", state, playlist="Fresh", max_age_days=30, archive="Old stuff"
+    )
+    assert first.status is RunStatus.PARTIAL  # archived, not removed
+    assert account.uris(archive.id) == [d, a, b]
+    assert account.uris(playlist.id) == [a, b, c, d]
+    again = await account.run(
+        "playlist_retention", state, playlist="Fresh", max_age_days=30, archive="Old stuff"
+    )
+    assert again.status is RunStatus.SUCCESS
+    assert account.uris(archive.id) == [d, a, b]  # no duplicate
+    assert account.uris(playlist.id) == [c]
+    assert again.targets[1]["status"] == "noop"
+
+
+async def test_an_archive_write_that_fails_removes_nothing(account: Account) -> None:
+    a, b = tracks(account, 2)
+    playlist = await aged(account, "Keep safe", [(a, 40), (b, 1)])
+    account.emu.inject(Fault(method="POST", path="/v1/playlists/*", status=429, retry_after=9))
+    record = await account.run(
+        "playlist_retention", playlist="Keep safe", max_age_days=30, archive="Archive %Y"
+    )
+    assert record.status is RunStatus.RATE_LIMITED
+    assert record.retry_after == 9
+    assert account.uris(playlist.id) == [a, b]
+    assert deletes(account.emu) == []
+    assert account.named("Archive 2026")  # created, empty
+
+
+async def test_nothing_due_costs_no_call_while_the_snapshot_holds(account: Account) -> None:
+    a, b = tracks(account, 2)
+    await aged(account, "Quiet", [(a, 3), (b, 1)])
+    state: dict[str, Any] = {}
+    first = await account.run("playlist_retention", state, playlist="Quiet", max_age_days=30)
+    assert first.status is RunStatus.NOOP
+    assert first.api_calls == 1
+    second = await account.run("playlist_retention", state, playlist="Quiet", max_age_days=30)
+    assert (second.status, second.api_calls) == (RunStatus.NOOP, 0)
+
+
+async def test_retention_dry_run_writes_nothing(account: Account) -> None:
+    a, b = tracks(account, 2)
+    playlist = await aged(account, "Dry", [(a, 40), (b, 1)])
+    record = await account.run(
+        "playlist_retention", dry_run=True, playlist="Dry", max_age_days=30, archive="Arch"
+    )
+    assert record.status is RunStatus.DRY_RUN
+    assert record.removed == 1
+    assert record.targets[1]["would_create"] is True
+    assert account.uris(playlist.id) == [a, b]
+    assert account.emu.count("DELETE", ITEMS) == account.emu.count("POST", ITEMS) == 0
+    assert not account.named("Arch")
+
+
+@pytest.mark.parametrize(
+    ("options", "key"),
+    [
+        ({"playlist": "Nowhere", "max_age_days": 3}, "playlist_not_found"),
+        ({"playlist": "Rules"}, "no_retention_rule"),
+        ({"playlist": "Rules", "max_tracks": 2, "min_tracks": 5}, "invalid_option"),
+        ({"playlist": "Rules", "max_age_days": 0}, "invalid_option"),
+        ({"playlist": "Rules", "max_age_days": 3, "archive": "Rules"}, "archive_is_playlist"),
+    ],
+)
+async def test_retention_input_errors(account: Account, options: dict[str, Any], key: str) -> None:
+    await aged(account, "Rules", [(tracks(account, 1)[0], 40)])
+    with pytest.raises(SyncInputError) as raised:
+        await account.run("playlist_retention", **options)
+    assert raised.value.key == key
+    assert account.emu.count("DELETE", ITEMS) == 0
+
+
+# -- duplicates ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("keep", "expected"), [("first", "abc"), ("last", "acb")])
+async def test_remove_duplicates_by_uri(account: Account, keep: str, expected: str) -> None:
+    a, b, c = tracks(account, 3)
+    named = {"a": a, "b": b, "c": c}
+    playlist = await aged(account, "Dupes", [(uri, 5) for uri in (a, b, a, c, b)])
+    record = await account.run("remove_duplicates", playlist="Dupes", keep=keep)
+    assert record.status is RunStatus.SUCCESS
+    assert record.removed == 2
+    assert account.uris(playlist.id) == [named[letter] for letter in expected]
+    assert account.emu.count("DELETE", ITEMS) == 1
+    assert record.targets[0]["snapshot_version"] is not None
+
+
+async def test_remove_duplicates_by_isrc(account: Account) -> None:
+    lib = account.emu.library
+    single = lib.add_catalogue_track("Hit", "Band 1", isrc="QZTEST0000001")
+    album = lib.add_catalogue_track("Hit", "Band 1", isrc="QZTEST0000001")
+    other = tracks(account, 1)[0]
+    playlist = await aged(account, "Versions", [(single.uri, 5), (other, 4), (album.uri, 3)])
+    by_uri = await account.run("remove_duplicates", playlist="Versions", dry_run=True)
+    assert (by_uri.status, by_uri.removed, by_uri.reason) == (RunStatus.DRY_RUN, 0, "no_duplicates")
+    record = await account.run("remove_duplicates", playlist="Versions", match="isrc", keep="last")
+    assert account.uris(playlist.id) == [other, album.uri]
+    assert record.removed == 1
+
+
+async def test_remove_duplicates_only_in_owned_playlists(account: Account) -> None:
+    a = tracks(account, 1)[0]
+    account.emu.library.create_playlist("Theirs", owner="anna.berg", collaborative=True, items=[a, a])
+    await account.refresh()
+    with pytest.raises(SyncInputError) as raised:
+        await account.run("remove_duplicates", playlist="Theirs")
+    assert raised.value.key == "playlist_not_owned"
+
+
+# -- exact mirror -------------------------------------------------------------------------------
+
+
+async def test_exact_mirror(account: Account) -> None:
+    a, b, c, d, e = tracks(account, 5)
+    lib = account.emu.library
+    lib.create_playlist("Source", items=[a, b, c, d])
+    target = lib.create_playlist("Copy", items=[e, b, a, c, c])
+    await account.refresh()
+    account.emu.reset_log()
+    options = {"source": "Source", "targets": ["Copy"], "mode": "exact"}
+    state: dict[str, Any] = {}
+    record = await account.mirror(state, **options)
+    assert record.status is RunStatus.SUCCESS
+    assert account.uris(target.id) == [a, b, c, d]
+    assert record.targets[0]["snapshot_version"] is not None
+    assert (record.added, record.removed) == (1, 2)
+    again = await account.mirror(state, **options)
+    assert again.status is RunStatus.UP_TO_DATE
+    lib.add_items(target.id, [e])
+    await account.refresh()
+    account.emu.reset_log()
+    appended = await account.mirror(state, **{**options, "only_new": False, "mode": "append"})
+    assert appended.status is RunStatus.NOOP  # append stays the default behaviour: nothing removed
+    assert account.uris(target.id) == [a, b, c, d, e]
