@@ -17,6 +17,7 @@ import yaml
 from custom_components.spotifreak.core.lastfm_options import LastfmOptions
 from custom_components.spotifreak.core.mirror_options import MirrorOptions
 from custom_components.spotifreak.core.options import OptionType, SyncOptions
+from custom_components.spotifreak.core.retention_options import RetentionOptions
 from custom_components.spotifreak.sync_types import SYNC_TYPES, SyncType
 
 COMPONENT = Path(__file__).resolve().parent.parent / "custom_components" / "spotifreak"
@@ -25,6 +26,7 @@ STRINGS = json.loads((COMPONENT / "strings.json").read_text(encoding="utf-8"))
 OPTIONS_CLASSES: dict[str, type[SyncOptions]] = {
     "playlist_mirror": MirrorOptions,
     "lastfm_top_tracks": LastfmOptions,
+    "playlist_retention": RetentionOptions,
 }
 COMMON_FIELDS = {"sync_id", "config_entry_id", "dry_run"}  # action fields, not options
 
@@ -53,7 +55,7 @@ def test_services_yaml_shows_the_spec(sync_type: SyncType) -> None:
         selector = field["selector"]
         if option.type is OptionType.CHOICE:
             assert selector["select"]["options"] == list(option.choices), option.key
-            assert selector["select"]["translation_key"] == option.key
+            assert selector["select"]["translation_key"] == option.choices_key
         if option.type is OptionType.INTEGER:
             assert selector["number"]["min"] == option.minimum, option.key
             if option.maximum is not None:
@@ -71,4 +73,4 @@ def test_the_subentry_form_is_translated(sync_type: SyncType) -> None:
         assert set(labels) == {"name"} | {option.key for option in sync_type.options}, step
     for option in sync_type.options:
         if option.type is OptionType.CHOICE:
-            assert set(STRINGS["selector"][option.key]["options"]) == set(option.choices)
+            assert set(STRINGS["selector"][option.choices_key]["options"]) == set(option.choices)

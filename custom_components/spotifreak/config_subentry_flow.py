@@ -4,6 +4,10 @@ The form's fields come from the sync type's options (`sync_types.py`); what is c
 what can be known without calling Spotify: required fields, date patterns, a target that is the
 source, that Last.fm is set up, and — from the playlist cache and the playlist history — that a
 Last.fm sync would not replace an existing playlist Spotifreak did not create without leave.
+
+The playlists a sync reads (a mirror's source, the playlist a retention prunes) are checked in
+one place, `_source_problem`: today that a retention's playlist is one the account may write;
+checks that a source can be read at all belong there too.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from .core.lastfm import valid_username
 from .core.lastfm_options import MODE_REPLACE
 from .core.mirror_options import SOURCE_LIKED_SONGS
 from .core.patterns import PatternError, is_pattern, render, validate
+from .core.records import PlaylistRecord
 from .core.references import NOT_A_PLAYLIST, name_key, parse_reference, reference_problem
-from .sync_types import SYNC_TYPE_LASTFM, SYNC_TYPE_MIRROR, SYNC_TYPES
+from .sync_types import SYNC_TYPE_LASTFM, SYNC_TYPE_MIRROR, SYNC_TYPE_RETENTION, SYNC_TYPES
 
 
 def _targets(raw: Any) -> list[str]:
@@ -150,19 +155,85 @@ class LastfmSubentryFlow(_SyncSubentryFlow):
         return {}
 
 
+class RetentionSubentryFlow(_SyncSubentryFlow):
+    """A playlist pruned by age and size, what goes kept in an archive."""
+
+    sync_type = SYNC_TYPE_RETENTION
+
+    def _validate(self, data: dict[str, Any]) -> dict[str, str]:
+        data[ATTR_PLAYLIST] = str(data.get(ATTR_PLAYLIST) or "").strip()
+        archive = str(data.get("archive") or "").strip()
+        if archive:
+            data["archive"] = archive
+        else:
+            data.pop("archive", None)
+        if not data[ATTR_PLAYLIST]:
+            return {ATTR_PLAYLIST: "required"}
+        for key in (ATTR_PLAYLIST, "archive"):
+            if key in data and (problem := _reference_problem(data[key])):
+                return {key: problem}
+        if data.get("max_age_days") is None and data.get("max_tracks") is None:
+            return {"base": "no_retention_rule"}
+        if (
+            data.get("max_tracks") is not None
+            and (data.get("min_tracks") or 0) > data["max_tracks"]
+        ):
+            return {"min_tracks": "min_above_max"}
+        if archive and _same_playlist(data[ATTR_PLAYLIST], archive):
+            return {"archive": "archive_is_playlist"}
+        if problem := _source_problem(self._get_entry(), data[ATTR_PLAYLIST], written=True):
+            return {ATTR_PLAYLIST: problem}
+        return {}
+
+
+def _same_playlist(one: str, other: str) -> bool:
+    """Return whether two references name the same playlist (same id, or same name)."""
+    first, second = parse_reference(one), parse_reference(other)
+    if first.playlist_id is not None or second.playlist_id is not None:
+        return first.playlist_id == second.playlist_id
+    return name_key(one) == name_key(other)
+
+
+def _cached(entry: ConfigEntry[Any], reference: str) -> PlaylistRecord | None:
+    """Return the playlist the cache finds for a reference (None: unknown, or no loaded account).
+
+    A date pattern names no playlist yet.
+    """
+    data = getattr(entry, "runtime_data", None)
+    if data is None or is_pattern(reference):
+        return None
+    found = data.coordinator.directory.cache.lookup(parse_reference(reference))
+    return found.record if found is not None else None
+
+
+def _source_problem(entry: ConfigEntry[Any], reference: str, *, written: bool) -> str | None:
+    """Return why a playlist a sync reads cannot be used (a translation key), as the cache tells.
+
+    `written`: the sync also writes it (a retention prunes it), so it must be the account's or
+    collaborative. A playlist the cache does not know is left to the run to find.
+    """
+    found = _cached(entry, reference)
+    if found is None or not written:
+        return None
+    user_id = getattr(entry, "unique_id", None)
+    if found.collaborative or found.owner in ("", user_id):
+        return None
+    return "playlist_not_writable"
+
+
 def _someone_elses(entry: ConfigEntry[Any], playlist: str) -> bool:
     """Return whether the cache knows this playlist and Spotifreak did not create it.
 
     Without a loaded account, or for a date pattern, this cannot be told: the run refuses then.
     """
-    data = getattr(entry, "runtime_data", None)
-    if data is None or is_pattern(playlist):
-        return False
-    found = data.coordinator.directory.cache.lookup(parse_reference(playlist))
-    return found is not None and not data.syncs.runs.playlist_history.is_created(found.record.id)
+    found = _cached(entry, playlist)
+    return found is not None and not entry.runtime_data.syncs.runs.playlist_history.is_created(
+        found.id
+    )
 
 
 SUBENTRY_FLOWS: dict[str, type[ConfigSubentryFlow]] = {
     SYNC_TYPE_MIRROR: MirrorSubentryFlow,
     SYNC_TYPE_LASTFM: LastfmSubentryFlow,
+    SYNC_TYPE_RETENTION: RetentionSubentryFlow,
 }

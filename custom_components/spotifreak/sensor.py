@@ -23,6 +23,7 @@ from .core.runs import FINAL_STATUSES, RunRecord
 from .entity import SpotifreakEntity, SyncEntity, async_add_sync_entities
 from .models import SpotifreakConfigEntry
 from .playlist_history import signal_history_changed
+from .sync_types import SYNC_TYPE_RETENTION
 from .syncs import SyncManager
 
 PARALLEL_UPDATES = 0  # coordinator-driven: no per-entity polling
@@ -102,9 +103,10 @@ PLAYLIST_VERSIONS = SensorEntityDescription(
 
 @dataclass(frozen=True, kw_only=True)
 class SyncSensorEntityDescription(SensorEntityDescription):
-    """A sensor of a configured sync, read from its last run."""
+    """A sensor of a configured sync, read from its last run (of some sync types only, or all)."""
 
     value_fn: Callable[[RunRecord], str | int | datetime | None]
+    sync_types: frozenset[str] | None = None
 
 
 SYNC_SENSORS: tuple[SyncSensorEntityDescription, ...] = (
@@ -127,6 +129,13 @@ SYNC_SENSORS: tuple[SyncSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda run: run.added,
     ),
+    SyncSensorEntityDescription(
+        key="tracks_removed",
+        translation_key="tracks_removed",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda run: run.removed,
+        sync_types=frozenset({SYNC_TYPE_RETENTION}),
+    ),
 )
 
 
@@ -141,7 +150,11 @@ async def async_setup_entry(
     async_add_entities([PlaylistVersionsSensor(coordinator, entry.runtime_data.syncs)])
 
     def build(manager: SyncManager, subentry: ConfigSubentry) -> list[SyncEntity]:
-        return [SyncSensor(manager, entry, subentry, description) for description in SYNC_SENSORS]
+        return [
+            SyncSensor(manager, entry, subentry, description)
+            for description in SYNC_SENSORS
+            if description.sync_types is None or subentry.subentry_type in description.sync_types
+        ]
 
     async_add_sync_entities(hass, entry, async_add_entities, build)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import voluptuous as vol
@@ -23,12 +23,13 @@ from homeassistant.helpers import (
 )
 
 from .const import ATTR_CONFIG_ENTRY_ID, ATTR_DRY_RUN, ATTR_PLAYLIST, DOMAIN
+from .core.duplicates import DUPLICATES_OPTIONS, SYNC_TYPE as SYNC_TYPE_DUPLICATES
 from .core.errors import SpotifyError
 from .core.restore import SYNC_TYPE as SYNC_TYPE_RESTORE
 from .core.runs import RunRecord
 from .errors import spotify_error
 from .models import SpotifreakConfigEntry
-from .sync_types import SYNC_TYPES
+from .sync_types import SYNC_TYPES, action_fields
 
 SERVICE_REFRESH_PLAYLIST_CACHE = "refresh_playlist_cache"
 SERVICE_RESOLVE_PLAYLIST = "resolve_playlist"
@@ -37,6 +38,7 @@ SERVICE_GET_RUN_HISTORY = "get_run_history"
 SERVICE_SNAPSHOT_PLAYLIST = "snapshot_playlist"
 SERVICE_LIST_PLAYLIST_VERSIONS = "list_playlist_versions"
 SERVICE_RESTORE_PLAYLIST = "restore_playlist"
+SERVICE_REMOVE_DUPLICATES = "remove_duplicates"
 
 ATTR_SYNC_ID = "sync_id"
 HISTORY_LIMIT_DEFAULT = 20
@@ -76,6 +78,9 @@ RESTORE_SCHEMA = vol.Schema(
         **DRY_RUN_SCHEMA,
         **ENTRY_SCHEMA,
     }
+)
+DUPLICATES_SCHEMA = vol.Schema(
+    {**action_fields(DUPLICATES_OPTIONS), **DRY_RUN_SCHEMA, **ENTRY_SCHEMA}
 )
 HISTORY_SCHEMA = vol.Schema(
     {
@@ -193,14 +198,24 @@ async def _async_list_playlist_versions(call: ServiceCall) -> ServiceResponse:
     return result
 
 
+def _playlist_action(sync_type: str) -> Callable[[ServiceCall], Awaitable[RunRecord]]:
+    """Return the runner of an action on one playlist, recorded under its own sync id."""
+
+    async def run(call: ServiceCall) -> RunRecord:
+        syncs = async_get_entry(call.hass, call).runtime_data.syncs
+        return await syncs.async_run(
+            sync_type, _sync_options(call), sync_id=sync_type, dry_run=call.data[ATTR_DRY_RUN]
+        )
+
+    return run
+
+
+async def _async_remove_duplicates(call: ServiceCall) -> ServiceResponse:
+    return (await _playlist_action(SYNC_TYPE_DUPLICATES)(call)).as_dict()
+
+
 async def _async_restore_playlist(call: ServiceCall) -> ServiceResponse:
-    syncs = async_get_entry(call.hass, call).runtime_data.syncs
-    record = await syncs.async_run(
-        SYNC_TYPE_RESTORE,
-        _sync_options(call),
-        sync_id=SYNC_TYPE_RESTORE,
-        dry_run=call.data[ATTR_DRY_RUN],
-    )
+    record = await _playlist_action(SYNC_TYPE_RESTORE)(call)
     target = record.targets[0] if record.targets else {}
     return {
         **record.as_dict(),
@@ -321,5 +336,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_RESTORE_PLAYLIST,
         _async_restore_playlist,
         schema=RESTORE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_REMOVE_DUPLICATES,
+        _async_remove_duplicates,
+        schema=DUPLICATES_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )

@@ -29,8 +29,16 @@ from homeassistant.helpers.selector import (
 from .core.lastfm_options import LASTFM_OPTIONS, SYNC_TYPE as SYNC_TYPE_LASTFM
 from .core.mirror_options import MIRROR_OPTIONS, SYNC_TYPE as SYNC_TYPE_MIRROR
 from .core.options import Option, OptionsSpec, OptionType
+from .core.retention_options import RETENTION_OPTIONS, SYNC_TYPE as SYNC_TYPE_RETENTION
 
-__all__ = ["SYNC_TYPES", "SYNC_TYPE_LASTFM", "SYNC_TYPE_MIRROR", "SyncType"]
+__all__ = [
+    "SYNC_TYPES",
+    "SYNC_TYPE_LASTFM",
+    "SYNC_TYPE_MIRROR",
+    "SYNC_TYPE_RETENTION",
+    "SyncType",
+    "action_fields",
+]
 
 DROPDOWN_FROM: Final = 6  # a list of this many choices or more is shown as a dropdown
 
@@ -46,16 +54,7 @@ class SyncType:
 
     def action_fields(self) -> dict[vol.Marker, Any]:
         """Return the action's fields: required ones, and defaults filled in."""
-        fields: dict[vol.Marker, Any] = {}
-        for option in self.options:
-            if option.required:
-                marker: vol.Marker = vol.Required(option.key)
-            elif option.default is not None:
-                marker = vol.Optional(option.key, default=option.default)
-            else:
-                marker = vol.Optional(option.key)
-            fields[marker] = _ACTION_VALIDATORS[option.type]
-        return fields
+        return action_fields(self.options)
 
     def form_fields(self, current: dict[str, Any]) -> dict[vol.Marker, Any]:
         """Return the subentry form's fields, filled in with `current` values.
@@ -85,6 +84,9 @@ SYNC_TYPES: Final[dict[str, SyncType]] = {
     SYNC_TYPE_LASTFM: SyncType(
         SYNC_TYPE_LASTFM, "lastfm_top_tracks", "Last.fm top tracks", LASTFM_OPTIONS
     ),
+    SYNC_TYPE_RETENTION: SyncType(
+        SYNC_TYPE_RETENTION, "prune_playlist", "Playlist retention", RETENTION_OPTIONS
+    ),
 }
 
 # Only types are checked here: values a user can get wrong are checked by the sync, which names
@@ -97,6 +99,20 @@ _ACTION_VALIDATORS: Final[dict[OptionType, Any]] = {
     OptionType.INTEGER: vol.Coerce(int),
     OptionType.CHOICE: cv.string,
 }
+
+
+def action_fields(options: OptionsSpec) -> dict[vol.Marker, Any]:
+    """Return the fields of an action taking these options: required ones, defaults filled in."""
+    fields: dict[vol.Marker, Any] = {}
+    for option in options:
+        if option.required:
+            marker: vol.Marker = vol.Required(option.key)
+        elif option.default is not None:
+            marker = vol.Optional(option.key, default=option.default)
+        else:
+            marker = vol.Optional(option.key)
+        fields[marker] = _ACTION_VALIDATORS[option.type]
+    return fields
 
 
 def _form_start(option: Option) -> Any:
@@ -112,7 +128,9 @@ def _selector(option: Option) -> Any:
     if option.type is OptionType.TEXTS:
         return TextSelector(TextSelectorConfig(multiple=True))
     if option.type is OptionType.CHOICE:
-        config = SelectSelectorConfig(options=list(option.choices), translation_key=option.key)
+        config = SelectSelectorConfig(
+            options=list(option.choices), translation_key=option.choices_key
+        )
         if len(option.choices) >= DROPDOWN_FROM:
             config["mode"] = SelectSelectorMode.DROPDOWN
         return SelectSelector(config)

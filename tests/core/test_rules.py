@@ -115,7 +115,9 @@ async def test_retention_by_size_never_below_the_minimum(account: Account) -> No
 
 async def test_retention_chunks_of_100_and_restorable(account: Account) -> None:
     uris = tracks(account, 230)
-    playlist = await aged(account, "Big", [(uri, 60 if i < 210 else 1) for i, uri in enumerate(uris)])
+    playlist = await aged(
+        account, "Big", [(uri, 60 if i < 210 else 1) for i, uri in enumerate(uris)]
+    )
     record = await account.run("playlist_retention", playlist="Big", max_age_days=30)
     assert record.removed == 210
     assert [len(body["items"]) for body in deletes(account.emu)] == [100, 100, 10]
@@ -135,7 +137,9 @@ async def test_a_fault_between_archive_and_removal_is_completed_without_duplicat
     archive = account.emu.library.create_playlist("Old stuff", items=[d])
     playlist = await aged(account, "Fresh", [(a, 40), (b, 50), (c, 2), (d, 60)])
     state: dict[str, Any] = {}
-    account.emu.inject(Fault(method="DELETE", path=f"/v1/playlists/{playlist.id}/items", status=503))
+    account.emu.inject(
+        Fault(method="DELETE", path=f"/v1/playlists/{playlist.id}/items", status=503)
+    )
     first = await account.run(
         "playlist_retention", state, playlist="Fresh", max_age_days=30, archive="Old stuff"
     )
@@ -239,7 +243,9 @@ async def test_remove_duplicates_by_isrc(account: Account) -> None:
 
 async def test_remove_duplicates_only_in_owned_playlists(account: Account) -> None:
     a = tracks(account, 1)[0]
-    account.emu.library.create_playlist("Theirs", owner="anna.berg", collaborative=True, items=[a, a])
+    account.emu.library.create_playlist(
+        "Theirs", owner="anna.berg", collaborative=True, items=[a, a]
+    )
     await account.refresh()
     with pytest.raises(SyncInputError) as raised:
         await account.run("remove_duplicates", playlist="Theirs")

@@ -21,6 +21,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .history import LOCAL_PREFIX
 from .spotify import WRITE_CHUNK
@@ -73,7 +74,7 @@ def plan_edit(before: Entries, after: Sequence[Step]) -> EditPlan:
     be `removable` (`ValueError` otherwise, as for indices out of order).
     """
     kept = [step for step in after if isinstance(step, int)]
-    if any(b <= a for a, b in zip(kept, kept[1:], strict=False)) or (
+    if any(b <= a for a, b in pairwise(kept)) or (
         kept and not 0 <= kept[0] <= kept[-1] < len(before)
     ):
         raise ValueError("kept entries must be indices of `before`, in increasing order")
@@ -149,8 +150,8 @@ def align(before: Entries, wanted: Sequence[str]) -> list[Step]:
     that are not `removable` stay where they stand among the kept ones.
     """
     where: dict[str, list[int]] = {}
-    for position, uri in enumerate(wanted):
-        where.setdefault(uri, []).append(position)
+    for position, wanted_uri in enumerate(wanted):
+        where.setdefault(wanted_uri, []).append(position)
     tails: list[int] = []  # smallest end (position in wanted) of a common run of each length
     ends: list[int] = []  # the node ending it
     nodes: list[tuple[int, int, int]] = []  # (index in before, position in wanted, previous node)
@@ -181,4 +182,3 @@ def align(before: Entries, wanted: Sequence[str]) -> list[Step]:
             next_wanted = matched[index] + 1
     steps.extend(wanted[next_wanted:])
     return steps
-

@@ -53,10 +53,9 @@ class RetentionOptions(SyncOptions):
             raise SyncInputError(
                 "no_retention_rule", "Name max_age_days or max_tracks: nothing says what goes"
             )
-        if self.min_tracks is not None and self.max_tracks is not None:
-            if self.min_tracks > self.max_tracks:
-                raise SyncInputError(
-                    "invalid_option",
-                    "min_tracks cannot be more than max_tracks",
-                    {"option": "min_tracks", "value": str(self.min_tracks)},
-                )
+        if (self.min_tracks or 0) > (self.max_tracks or float("inf")):
+            raise SyncInputError(
+                "invalid_option",
+                "min_tracks cannot be more than max_tracks",
+                {"option": "min_tracks", "value": str(self.min_tracks)},
+            )

@@ -346,9 +346,7 @@ class SpotifyClient:
         )
         return result
 
-    def add_items(
-        self, playlist_id: str, uris: Sequence[str], position: int | None = None
-    ) -> str:
+    def add_items(self, playlist_id: str, uris: Sequence[str], position: int | None = None) -> str:
         """Add at most 100 URIs (`POST /playlists/{id}/items`) at the end, or at `position`.
 
         Returns the new snapshot id.
