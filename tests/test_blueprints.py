@@ -39,7 +39,7 @@ from custom_components.spotifreak.const import (
     EVENT_SYNC_FINISHED,
 )
 from tests.emulator import Emulator, Fault
-from tests.emulator.library import LASTFM_API_KEY
+from tests.emulator.library import LASTFM_API_KEY, Library, iso
 from tests.helpers import entity_id
 
 BLUEPRINTS = Path(__file__).parent.parent / "blueprints" / "automation" / "spotifreak"
@@ -53,6 +53,8 @@ ALL = (
     "weekly_lastfm_playlist.yaml",
     "liked_songs_monthly_archive.yaml",
     "back_up_playlists_weekly.yaml",
+    "keep_a_rolling_playlist.yaml",
+    "archive_and_prune_monthly.yaml",
 )
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 AUTOMATION_ID = "blueprint_under_test"
@@ -75,8 +77,8 @@ def _selectors(inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
             yield spec["selector"]
 
 
-def test_the_five_blueprints_are_there() -> None:
-    """Exactly the five documented blueprints ship."""
+def test_the_seven_blueprints_are_there() -> None:
+    """Exactly the seven documented blueprints ship."""
     assert sorted(path.name for path in BLUEPRINTS.glob("*.yaml")) == sorted(ALL)
 
 
@@ -504,4 +506,80 @@ async def test_back_up_playlists_weekly(
     assert len(snapshots) == 4
     history = init_integration.runtime_data.syncs.runs.playlist_history.history
     assert len(history.versions(one.id)) == 2
+    await _turn_off(hass, automation)
+
+
+def _aged_playlist(library: Library, name: str, days: list[int]) -> tuple[str, list[str]]:
+    """A playlist of tracks added `days` ago each (from the frozen now); its id and URIs."""
+    uris = [t.uri for t in library.catalogue if t.is_playable and not t.is_local][: len(days)]
+    playlist = library.create_playlist(name, items=uris)
+    for entry, age in zip(playlist.entries, days, strict=True):
+        entry.added_at = iso(dt_util.utcnow() - timedelta(days=age))
+    playlist.bump()
+    return playlist.id, uris
+
+
+async def test_keep_a_rolling_playlist(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    blueprint_dir: Path,
+) -> None:
+    """Every day at the time: tracks older than the days go, the newest stay; a day later the
+    tracks that aged out since go too."""
+    library = emulator.library
+    playlist_id, uris = _aged_playlist(library, "Last 30 days", [45, 31, 20, 29, 2])
+    await init_integration.runtime_data.coordinator.async_refresh()
+    first = _next(4, 30)
+    automation = await _automation(
+        hass,
+        "keep_a_rolling_playlist.yaml",
+        {"playlist": "Last 30 days", "max_age_days": 30, "min_tracks": 2, "at": "04:30:00"},
+    )
+    runs = async_capture_events(hass, EVENT_SYNC_FINISHED)
+    await _move_to(hass, freezer, first)
+    assert [(e.data["sync_type"], e.data["status"]) for e in runs] == [
+        ("playlist_retention", "success")
+    ]
+    assert library.playlist_uris(playlist_id) == [uris[2], uris[3], uris[4]]
+    await _move_to(hass, freezer, first + timedelta(days=2))  # uris[3] is 31 days old now
+    assert library.playlist_uris(playlist_id) == [uris[2], uris[4]]
+    await _move_to(hass, freezer, first + timedelta(days=20))  # never below two tracks
+    assert library.playlist_uris(playlist_id) == [uris[2], uris[4]]
+    assert [e.data["status"] for e in runs][-1] == "noop"
+    await _turn_off(hass, automation)
+
+
+async def test_archive_and_prune_monthly(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    blueprint_dir: Path,
+) -> None:
+    """On the last day of the month only: old tracks go into the month's archive, then out."""
+    library = emulator.library
+    last = _next(23, 30)
+    while (last + timedelta(days=1)).day != 1:
+        last += timedelta(days=1)
+    freezer.move_to(last - timedelta(days=1, hours=1))
+    playlist_id, uris = _aged_playlist(library, "Monthly mix", [60, 40, 10, 5])
+    await init_integration.runtime_data.coordinator.async_refresh()
+    automation = await _automation(
+        hass,
+        "archive_and_prune_monthly.yaml",
+        {"playlist": "Monthly mix", "archive": "Archive %b%y", "max_age_days": 30},
+    )
+    runs = async_capture_events(hass, EVENT_SYNC_FINISHED)
+    await _move_to(hass, freezer, last - timedelta(days=1))  # not the last day: nothing runs
+    assert runs == []
+    await _move_to(hass, freezer, last)
+    assert [(e.data["sync_type"], e.data["status"]) for e in runs] == [
+        ("playlist_retention", "success")
+    ]
+    archive = library.playlists_named(last.strftime("Archive %b%y"))
+    assert len(archive) == 1
+    assert library.playlist_uris(archive[0].id) == uris[:2]
+    assert library.playlist_uris(playlist_id) == uris[2:]
     await _turn_off(hass, automation)
