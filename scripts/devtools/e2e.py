@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import demo_setup as ds
+from e2e_rules import check_playlist_rules
 from haclient import HAClient, WSError, next_event
 
 EVENT_SYNC = "spotifreak_sync_finished"
@@ -38,6 +39,8 @@ BLUEPRINTS = (
     "weekly_lastfm_playlist.yaml",
     "liked_songs_monthly_archive.yaml",
     "back_up_playlists_weekly.yaml",
+    "keep_a_rolling_playlist.yaml",
+    "archive_and_prune_monthly.yaml",
 )
 WRITES = ("POST /v1/playlists/{playlist_id}/items", "PUT /v1/playlists/{playlist_id}/items")
 
@@ -550,6 +553,7 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
         )
 
     await check_playlist_history(demo, report)
+    await check_playlist_rules(demo, report)
 
     # ---------------------------------------------------------------------------------------
     report.section("Spotify answering 429: Retry-After is honoured")
@@ -603,7 +607,7 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
     blueprints = await client.ws("blueprint/list", domain="automation")
     ours = {path: item for path, item in blueprints.items() if path.startswith("spotifreak/")}
     check(
-        "the five Spotifreak blueprints load without errors",
+        "the seven Spotifreak blueprints load without errors",
         set(ours) == {f"spotifreak/{name}" for name in BLUEPRINTS}
         and not any("error" in item for item in ours.values()),
         ours,
@@ -617,6 +621,11 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
         ),
         "e2e_archive": ("liked_songs_monthly_archive.yaml", {"pattern": "E2E %B %Y"}),
         "e2e_backup": ("back_up_playlists_weekly.yaml", {"playlists": ["E2E road trip"]}),
+        "e2e_rolling": ("keep_a_rolling_playlist.yaml", {"playlist": "E2E rolling"}),
+        "e2e_monthly": (
+            "archive_and_prune_monthly.yaml",
+            {"playlist": "E2E rolling", "archive": "E2E archive %b%y"},
+        ),
     }
     for automation_id, (blueprint, inputs) in automations.items():
         await ds.add_blueprint_automation(
@@ -635,6 +644,8 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
             d["sync_type"] == "lastfm_top_tracks" and d["sync_id"] != lastfm_id
         ),
         "e2e_archive": lambda d: d["sync_type"] == "playlist_mirror" and d["sync_id"] != mirror_id,
+        "e2e_rolling": lambda d: d["sync_type"] == "playlist_retention",
+        "e2e_monthly": lambda d: d["sync_type"] == "playlist_retention",
     }
     for automation_id, matches in expectations.items():
         if automation_id not in entity_ids:
@@ -701,7 +712,7 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
     services = await client.ws("get_services")
     actions = set(services.get(ds.DOMAIN, {}))
     check(
-        "the frontend's action list (get_services) describes all nine Spotifreak actions",
+        "the frontend's action list (get_services) describes all eleven Spotifreak actions",
         actions
         >= {
             "refresh_playlist_cache",
@@ -713,6 +724,8 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
             "snapshot_playlist",
             "list_playlist_versions",
             "restore_playlist",
+            "prune_playlist",
+            "remove_duplicates",
         },
         sorted(actions),
     )

@@ -163,7 +163,8 @@ class Admin:
 
     async def create_playlist(self, request: web.Request) -> web.Response:
         """Body {"name", "items": [uri, ...] (tracks, local files, episodes), "public": bool,
-        "added_at": ISO time for every entry (default: now)}: a playlist made by hand."""
+        "added_at": ISO time for every entry, or a list of one per entry (default: now)}: a
+        playlist made by hand."""
         try:
             body = await self._body(request)
             name, items = body["name"], body.get("items", [])
@@ -173,9 +174,14 @@ class Admin:
                 playlist = self.emu.library.create_playlist(
                     name, items=items, public=bool(body.get("public", False))
                 )
-            if isinstance(body.get("added_at"), str):
-                for entry in playlist.entries:
-                    entry.added_at = body["added_at"]
+            added_at = body.get("added_at")
+            if isinstance(added_at, str):
+                added_at = [added_at] * len(playlist.entries)
+            if isinstance(added_at, list):
+                if len(added_at) != len(playlist.entries):
+                    raise ValueError("added_at needs one time per item")
+                for entry, stamp in zip(playlist.entries, added_at, strict=True):
+                    entry.added_at = str(stamp)
         except (ValueError, KeyError, TypeError, LibraryError) as err:
             return bad(f"invalid playlist: {err}")
         return ok(

@@ -139,7 +139,17 @@ async def test_create_a_playlist_by_hand(emulator: Emulator, http: aiohttp.Clien
     assert lib.me_playlists[0] is playlist
     assert {entry.added_at for entry in playlist.entries} == {"2024-01-02T03:04:05Z"}
     assert emulator.changes[-1].source == "admin"
-    for body in ({"items": items}, {"name": "x", "items": ["spotify:track:" + "0" * 22]}):
+    stamps = ["2024-01-01T00:00:00Z", "2025-06-01T00:00:00Z", "2026-01-01T00:00:00Z"]
+    status, aged = await admin(
+        http, emulator, "POST", "playlists", {"name": "Aged", "items": items, "added_at": stamps}
+    )
+    assert status == 201
+    assert [entry.added_at for entry in lib.playlists[aged["id"]].entries] == stamps
+    for body in (
+        {"items": items},
+        {"name": "x", "items": ["spotify:track:" + "0" * 22]},
+        {"name": "x", "items": items, "added_at": stamps[:2]},
+    ):
         status, error = await admin(http, emulator, "POST", "playlists", body)
         assert status == 400
         assert error["error"]["message"].startswith("invalid playlist")
