@@ -123,9 +123,7 @@ async def _retention(rules: _Rules, tracks: list[str]) -> None:
         await asyncio.sleep(0.2)
     rules.check("the sync's Tracks removed sensor says 3", state == "3", (sensor, state))
     version = (run.get("targets") or [{}])[0].get("snapshot_version")
-    restored = await rules.call(
-        "restore_playlist", {"playlist": "E2E rolling", "version": version}
-    )
+    restored = await rules.call("restore_playlist", {"playlist": "E2E rolling", "version": version})
     rules.check(
         "restore_playlist of the pruned playlist puts back exactly what it held",
         restored.get("status") == "success" and await rules.contents(playlist) == items,
