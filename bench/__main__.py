@@ -235,6 +235,55 @@ def day_section(report: Report, figures: dict[str, Any]) -> None:
         breakdown.add(endpoint, *(str(v["by_endpoint"].get(endpoint, 0)) for v in variants))
     breakdown.add("total", *(str(v["calls"]) for v in variants))
     report.tables += [table, breakdown, _history_table(report, figures)]
+    if "retention" in figures:
+        report.tables.append(_retention_table(report, figures["retention"]))
+
+
+def _retention_table(report: Report, day: dict[str, Any]) -> Table:
+    """2d: a day with a retention sync every 30 min — its calls against the floor."""
+    table = Table(
+        f"2d. A day with a retention sync — {day['hours']:g} h, every 30 min, max_age_days 30, "
+        "an archive",
+        [
+            "runs",
+            "Spotifreak",
+            "floor",
+            "version reads",
+            "vs floor + versions",
+            "removed (due)",
+            "left due",
+        ],
+    )
+    expected = day["floor"]["total"] + day["version_reads_expected"]
+    table.add(
+        str(day["runs"]),
+        str(day["calls"]),
+        str(day["floor"]["total"]),
+        str(day["version_reads_expected"]),
+        ratio(day["calls"] / expected) if expected else "-",
+        f"{day['removed']} ({day['due']})",
+        str(day["left_due"]),
+    )
+    report.target(
+        "day",
+        "retention: at the floor plus the versions' reads",
+        day["calls"] <= expected and day["left_due"] == 0,
+        f"{day['calls']} calls vs {expected} ({day['left_due']} entries left due)",
+        hard=True,
+    )
+    table.notes.append(
+        f"statuses: {', '.join(f'{k} {v}' for k, v in day['statuses'].items())}; floor: reads "
+        f"{day['floor']['reads']} (the playlist changed by its user), writes "
+        f"{day['floor']['writes']} (archive POSTs, DELETEs, put-back POSTs); versions kept "
+        f"{day['versions']}; the shared cache refreshes ({day['refresh_calls']} calls) are not "
+        "the retention's (section 2 counts them)."
+    )
+    table.notes.append(
+        "Version reads: a run that removes keeps a version first; when nobody changed the "
+        "playlist since the last run it was not read, so the version needs one read (⌈N/50⌉). "
+        "A run with nothing due on an unchanged playlist costs no call (bench/retention_day.py)."
+    )
+    return table
 
 
 def _history_table(report: Report, figures: dict[str, Any]) -> Table:

@@ -1,4 +1,5 @@
-"""Section 2: a simulated day of syncs — Spotifreak at two cache intervals, the floor, the naive design.
+"""Section 2: a simulated day of syncs — Spotifreak at two cache intervals, the floor, the naive design;
+and (2d, `bench/retention_day.py`) a day with a retention sync.
 
 Every 30 simulated minutes three mirrors (liked songs → archive; two playlists → three targets) and
 a Last.fm top-20 sync run, concurrently, as automations would start them. The clock is simulated:
@@ -30,6 +31,7 @@ from tests.emulator import LASTFM_API_KEY, ChangeRecord
 from .emulator_host import EmulatorHost
 from .glue import Runner, Schedule, SimClock
 from .naive import NaiveLastfm, NaiveMirror
+from .retention_day import run_retention_day
 from .world import (
     LASTFM_OPTIONS,
     LASTFM_SYNC,
@@ -262,4 +264,7 @@ async def run_day(config: DayConfig, intervals: tuple[timedelta, ...]) -> dict[s
         minutes = int(interval.total_seconds() // 60)
         results[f"spotifreak_{minutes}min"] = await run_spotifreak(config, interval)
     results["naive"] = await run_naive(config)
+    results["retention"] = await run_retention_day(
+        config.seed, config.playlists, config.hours, config.latency
+    )
     return results
