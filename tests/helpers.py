@@ -14,6 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.spotifreak.const import DOMAIN
 from tests.emulator import Emulator
 
+ITEMS = "/v1/playlists/{playlist_id}/items"
 NEWEST_HA = "2026.10.4"  # the environment snapshots and generated translations are recorded in
 
 
@@ -131,3 +132,19 @@ NOT_OUR_WORDS = (
 def foreign_words(text: str) -> list[str]:
     """Return the fragments of `text` that are spotipy's or Python's words, not the project's."""
     return [fragment for fragment in NOT_OUR_WORDS if fragment in text]
+
+
+async def call_action(hass: HomeAssistant, action: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Call a Spotifreak action as an automation would, and return its response."""
+    response = await hass.services.async_call(
+        DOMAIN, action, data, blocking=True, return_response=True
+    )
+    assert response is not None
+    return dict(response)
+
+
+def playlist_writes(emulator: Emulator) -> int:
+    """Every request that could change a playlist (or create one)."""
+    return sum(
+        emulator.count(method, ITEMS) for method in ("PUT", "POST", "DELETE")
+    ) + emulator.count("POST", "/v1/me/playlists")

@@ -31,26 +31,11 @@ from custom_components.spotifreak.const import (
 )
 from tests.emulator import Emulator, Fault
 from tests.emulator.library import LASTFM_API_KEY, Library, Playlist
-from tests.helpers import cache_state
+from tests.helpers import cache_state, call_action as _call, playlist_writes as _writes
 
 ITEMS = "/v1/playlists/{playlist_id}/items"
 LASTFM_OPTIONS = {CONF_LASTFM_API_KEY: LASTFM_API_KEY, CONF_LASTFM_USERNAME: "emulator_fm"}
 pytestmark = pytest.mark.parametrize("entry_options", [LASTFM_OPTIONS])
-
-
-async def _call(hass: HomeAssistant, action: str, data: dict[str, Any]) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN, action, data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return dict(response)
-
-
-def _writes(emulator: Emulator) -> int:
-    """Every request that could change a playlist (or create one)."""
-    return sum(
-        emulator.count(method, ITEMS) for method in ("PUT", "POST", "DELETE")
-    ) + emulator.count("POST", "/v1/me/playlists")
 
 
 def _hand_made(library: Library, name: str = "Summer road trip") -> tuple[Playlist, list[str]]:

@@ -26,22 +26,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.spotifreak.const import DOMAIN, EVENT_PLAYLIST_SNAPSHOT
 from tests.emulator import Emulator, Fault
 from tests.emulator.library import Library, Playlist, iso
+from tests.helpers import call_action as _call, playlist_writes as _writes
 
 ITEMS = "/v1/playlists/{playlist_id}/items"
-
-
-async def _call(hass: HomeAssistant, action: str, data: dict[str, Any]) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN, action, data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return dict(response)
-
-
-def _writes(emulator: Emulator) -> int:
-    return sum(
-        emulator.count(method, ITEMS) for method in ("PUT", "POST", "DELETE")
-    ) + emulator.count("POST", "/v1/me/playlists")
 
 
 def _tracks(library: Library, count: int, start: int = 0) -> list[str]:

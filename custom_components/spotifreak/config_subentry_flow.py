@@ -125,6 +125,8 @@ class MirrorSubentryFlow(_SyncSubentryFlow):
             same_name = source.name is not None and name_key(source.name) == name_key(target)
             if same_id or same_name:
                 return {"targets": "target_is_source"}
+        if problem := _source_problem(self._get_entry(), data["source"], written=False):
+            return {"source": problem}
         return {}
 
 
