@@ -199,7 +199,30 @@ async def test_retention_errors_are_translated_and_write_nothing(
     assert (await form(playlist="%b%y", max_age_days=3, archive="${nope}"))["errors"] == {
         "archive": "invalid_pattern"
     }
-    assert (await form(playlist="Mine", max_age_days=3))["type"] is FlowResultType.CREATE_ENTRY
+    assert (await form(playlist=" ", max_age_days=3))["errors"] == {"playlist": "required"}
+    assert (await form(playlist="${nope}", max_age_days=3))["errors"] == {
+        "playlist": "invalid_pattern"
+    }
+    mine = library.playlists_named("Mine")[0]
+    assert (await form(playlist=mine.uri, max_age_days=3, archive=mine.id))["errors"] == {
+        "archive": "archive_is_playlist"
+    }
+    created = await form(playlist="Mine", max_age_days=3, archive=" ")
+    assert created["type"] is FlowResultType.CREATE_ENTRY
+    subentry_id = next(iter(init_integration.subentries))
+    assert "archive" not in init_integration.subentries[subentry_id].data
+    result = await hass.config_entries.subentries.async_init(
+        (init_integration.entry_id, "playlist_retention"),
+        context={"source": "reconfigure", "subentry_id": subentry_id},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"name": "Form", "playlist": "Mine", "max_tracks": 10}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert dict(init_integration.subentries[subentry_id].data) == {
+        "playlist": "Mine",
+        "max_tracks": 10,
+    }
 
 
 async def test_an_exact_mirror_and_its_dry_run(

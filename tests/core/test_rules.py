@@ -277,3 +277,65 @@ async def test_exact_mirror(account: Account) -> None:
     appended = await account.mirror(state, **{**options, "only_new": False, "mode": "append"})
     assert appended.status is RunStatus.NOOP  # append stays the default behaviour: nothing removed
     assert account.uris(target.id) == [a, b, c, d, e]
+
+
+async def test_a_failure_before_the_put_back_says_how_to_restore(account: Account) -> None:
+    """DELETE went through, the POST that puts the kept entry back did not: the record says
+    which version brings it back, and restoring it does."""
+    a, b = tracks(account, 2)
+    playlist = await aged(account, "Half way", [(a, 40), (b, 3), (a, 1)])
+    account.emu.inject(Fault(method="POST", path=f"/v1/playlists/{playlist.id}/items", status=503))
+    record = await account.run("playlist_retention", playlist="Half way", max_age_days=30)
+    assert record.status is RunStatus.PARTIAL
+    assert record.reason == "not_put_back"
+    version = record.targets[0]["snapshot_version"]
+    assert f"restore_playlist version {version}" in (record.error or "")
+    assert record.targets[0]["not_put_back"] == [a]
+    assert account.uris(playlist.id) == [b]
+    restored = await account.run("playlist_restore", playlist="Half way", version=version)
+    assert restored.status is RunStatus.SUCCESS
+    assert account.uris(playlist.id) == [a, b, a]
+
+
+async def test_duplicates_and_exact_mirror_failures(account: Account) -> None:
+    """A refused DELETE: nothing changed, the run failed (duplicates) or is partial (mirror)."""
+    a, b, c = tracks(account, 3)
+    dupes = await aged(account, "Refused", [(a, 3), (a, 2)])
+    account.emu.inject(Fault(method="DELETE", path="/v1/playlists/*", status=429, retry_after=5))
+    limited = await account.run("remove_duplicates", playlist="Refused")
+    assert (limited.status, limited.retry_after) == (RunStatus.RATE_LIMITED, 5)
+    account.emu.inject(Fault(method="DELETE", path="/v1/playlists/*", status=403))
+    failed = await account.run("remove_duplicates", playlist="Refused")
+    assert (failed.status, failed.reason) == (RunStatus.FAILED, "target_forbidden")
+    assert account.uris(dupes.id) == [a, a]
+    lib = account.emu.library
+    lib.create_playlist("Exact from", items=[a, b])
+    one = lib.create_playlist("Exact one", items=[c])
+    two = lib.create_playlist("Exact two", items=[c])
+    await account.refresh()
+    account.emu.inject(Fault(method="DELETE", path=f"/v1/playlists/{two.id}/items", status=404))
+    record = await account.mirror(
+        source="Exact from", targets=["Exact one", "Exact two"], mode="exact"
+    )
+    assert record.status is RunStatus.PARTIAL
+    assert account.uris(one.id) == [a, b]
+    assert account.uris(two.id) == [c]
+    with pytest.raises(SyncInputError) as raised:
+        await account.mirror(source="Exact from", targets=["Exact one"], mode="mirror")
+    assert raised.value.key == "invalid_option"
+
+
+async def test_a_forbidden_archive_removes_nothing(account: Account) -> None:
+    a = tracks(account, 1)[0]
+    lib = account.emu.library
+    lib.create_playlist("Not my archive", owner="anna.berg", items=[])
+    playlist = await aged(account, "Guarded", [(a, 40)])
+    record = await account.run(
+        "playlist_retention", playlist="Guarded", max_age_days=30, archive="Not my archive"
+    )
+    assert (record.status, record.reason) == (RunStatus.FAILED, "target_forbidden")
+    assert account.uris(playlist.id) == [a]
+    theirs = lib.create_playlist("Their list", owner="anna.berg", items=[a])
+    await account.refresh()
+    refused = await account.run("playlist_retention", playlist=theirs.id, max_age_days=1)
+    assert (refused.status, refused.reason) == (RunStatus.FAILED, "target_forbidden")
