@@ -6,7 +6,7 @@ source, that Last.fm is set up, and — from the playlist cache and the playlist
 Last.fm sync would not replace an existing playlist Spotifreak did not create without leave.
 
 The playlists a sync reads (a mirror's source, the playlist a retention prunes) are checked in
-one place, `_source_problem`: today that a retention's playlist is one the account may write;
+one place, `_source_errors`: today that a retention's playlist is one the account may write;
 checks that a source can be read at all belong there too.
 """
 
@@ -125,9 +125,7 @@ class MirrorSubentryFlow(_SyncSubentryFlow):
             same_name = source.name is not None and name_key(source.name) == name_key(target)
             if same_id or same_name:
                 return {"targets": "target_is_source"}
-        if problem := _source_problem(self._get_entry(), data["source"], written=False):
-            return {"source": problem}
-        return {}
+        return _source_errors(self._get_entry(), "source", data["source"], written=False)
 
 
 class LastfmSubentryFlow(_SyncSubentryFlow):
@@ -183,9 +181,7 @@ class RetentionSubentryFlow(_SyncSubentryFlow):
             return {"min_tracks": "min_above_max"}
         if archive and _same_playlist(data[ATTR_PLAYLIST], archive):
             return {"archive": "archive_is_playlist"}
-        if problem := _source_problem(self._get_entry(), data[ATTR_PLAYLIST], written=True):
-            return {ATTR_PLAYLIST: problem}
-        return {}
+        return _source_errors(self._get_entry(), ATTR_PLAYLIST, data[ATTR_PLAYLIST], written=True)
 
 
 def _same_playlist(one: str, other: str) -> bool:
@@ -208,19 +204,19 @@ def _cached(entry: ConfigEntry[Any], reference: str) -> PlaylistRecord | None:
     return found.record if found is not None else None
 
 
-def _source_problem(entry: ConfigEntry[Any], reference: str, *, written: bool) -> str | None:
-    """Return why a playlist a sync reads cannot be used (a translation key), as the cache tells.
+def _source_errors(
+    entry: ConfigEntry[Any], field: str, reference: str, *, written: bool
+) -> dict[str, str]:
+    """Return the form's error for a playlist a sync reads, as far as the cache can tell.
 
     `written`: the sync also writes it (a retention prunes it), so it must be the account's or
-    collaborative. A playlist the cache does not know is left to the run to find.
+    collaborative (`playlist_not_writable`). A playlist the cache does not know is left to the
+    run to find.
     """
     found = _cached(entry, reference)
-    if found is None or not written:
-        return None
-    user_id = getattr(entry, "unique_id", None)
-    if found.collaborative or found.owner in ("", user_id):
-        return None
-    return "playlist_not_writable"
+    if found is None or not written or found.collaborative or found.owner in ("", entry.unique_id):
+        return {}
+    return {field: "playlist_not_writable"}
 
 
 def _someone_elses(entry: ConfigEntry[Any], playlist: str) -> bool:
