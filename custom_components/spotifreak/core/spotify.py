@@ -86,7 +86,9 @@ def _isrc(obj: Mapping[str, Any]) -> str | None:
     """Return a track object's ISRC (upper-cased), if it names one."""
     external = obj.get("external_ids")
     isrc = external.get("isrc") if isinstance(external, Mapping) else None
-    return isrc.strip().upper() or None if isinstance(isrc, str) else None
+    if not isinstance(isrc, str) or not isrc.strip():
+        return None
+    return isrc.strip().upper()
 
 
 def item_from_entry(entry: Mapping[str, Any] | None) -> PlaylistItem:
