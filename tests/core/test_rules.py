@@ -153,6 +153,15 @@ async def test_a_fault_between_archive_and_removal_is_completed_without_duplicat
     assert account.uris(archive.id) == [d, a, b]  # no duplicate
     assert account.uris(playlist.id) == [c]
     assert again.targets[1]["status"] == "noop"
+    assert list(state["archives"]) == [archive.id]
+    account.emu.library.add_items(playlist.id, [a])
+    account.emu.library.playlists[playlist.id].entries[-1].added_at = iso(NOW - timedelta(40))
+    await account.refresh()
+    moved = await account.run(
+        "playlist_retention", state, playlist="Fresh", max_age_days=30, archive="Newer stuff"
+    )
+    assert moved.status is RunStatus.SUCCESS
+    assert list(state["archives"]) == [account.named("Newer stuff")[0].id]  # only the current
 
 
 async def test_an_archive_write_that_fails_removes_nothing(account: Account) -> None:

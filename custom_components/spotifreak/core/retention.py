@@ -232,8 +232,14 @@ async def _prune(
 async def _archive_first(
     ctx: SyncContext, stack: AsyncExitStack, archive: Target, plan: EditPlan, *, lock: bool
 ) -> bool:
-    """Add to the archive the removed tracks it lacks; return whether the removal may go on."""
-    memory = ContentsByPlaylist(ctx.state.setdefault(STATE_ARCHIVES, {}))
+    """Add to the archive the removed tracks it lacks; return whether the removal may go on.
+
+    Only the archive of this run is remembered (a date pattern names a new one now and then).
+    """
+    archives: dict[str, Any] = ctx.state.setdefault(STATE_ARCHIVES, {})
+    for old in [key for key in archives if archive.record is None or key != archive.record.id]:
+        del archives[old]
+    memory = ContentsByPlaylist(archives)
     with target_errors(archive):
         writer: TargetWriter | None = await stack.enter_async_context(
             open_target(ctx, archive, memory, public=False, lock=lock)
