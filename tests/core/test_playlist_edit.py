@@ -49,9 +49,9 @@ def test_appends_are_only_inserted_and_long_runs_are_chunked() -> None:
 
 
 def test_what_cannot_be_put_back_is_never_removed() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot be put back"):
         plan_keep([LOCAL, "a"], [False, True])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="in increasing order"):
         plan_edit(["a", "b"], [1, 0])  # out of order
     assert align([LOCAL, "x", None], ["a"]) == [0, 2, "a"]
 
