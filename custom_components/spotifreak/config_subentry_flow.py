@@ -1,8 +1,9 @@
 """Configured syncs: one config subentry (and one device) each, added and changed by one form.
 
 The form's fields come from the sync type's options (`sync_types.py`); what is checked here is
-what can be known without calling Spotify: required fields, date patterns, a target that is the
-source, that Last.fm is set up, and — from the playlist cache and the playlist history — that a
+what can be known without calling Spotify: required fields, date patterns, references that
+cannot name a playlist (a mirror's targets, a Last.fm playlist, a retention's playlist and
+archive: `_reference_problem`), a target that is the source, that Last.fm is set up, and — from the playlist cache and the playlist history — that a
 Last.fm sync would not replace an existing playlist Spotifreak did not create without leave.
 
 The playlists a sync reads (a mirror's source, the playlist a retention prunes) are checked in

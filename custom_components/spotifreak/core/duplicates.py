@@ -125,6 +125,7 @@ async def run_remove_duplicates(
 def _conclude(record: RunRecord, target: Target) -> None:
     """Set the run's status: `success` when duplicates went, `noop` when there were none."""
     record.removed, record.added = target.removed, target.added
+    record.unknown_outcome = target.unknown
     record.targets = [target.as_dict()]
     if target.status is TargetStatus.SUCCESS:
         record.status, record.reason = RunStatus.SUCCESS, None

@@ -110,11 +110,16 @@ class _Remembered:
         self._state = state
 
     def trusted(self, ctx: SyncContext, playlist: PlaylistRecord) -> list[Aged] | None:
-        """Return the remembered entries if the cache still shows their snapshot."""
+        """Return the remembered entries if the cache still shows their snapshot.
+
+        Never while a run that ended uncleanly left the playlist marked as being written
+        (`SyncContext.unsure`): they were saved before writes whose results were lost with it.
+        """
         entry = self._state.get(STATE_PLAYLIST)
         cached = ctx.playlists.cached(playlist.id)
         if (
-            not isinstance(entry, Mapping)
+            playlist.id in ctx.unsure  # an unclean stop left it being written: read it again
+            or not isinstance(entry, Mapping)
             or cached is None
             or not cached.snapshot_id
             or entry.get("playlist_id") != playlist.id
@@ -147,14 +152,17 @@ async def run_retention(ctx: SyncContext, options: RetentionOptions, record: Run
     """Prune the playlist, filling `record` (see the module docstring).
 
     Raises `SyncInputError` before anything is written for options no run can use, a playlist
-    that is not found, an archive that is not found by URI or is the playlist itself.
+    or an archive that cannot name a playlist (`target_not_a_playlist`, a name too long or not
+    printable: checked before any lookup), a playlist that is not found, an archive that is not
+    found by URI or is the playlist itself.
     """
     options.check()
     now = ctx.now()
     playlist = render_target(options.playlist, now)
+    archive = render_target(options.archive_spec, now) if options.archive_spec else None
     playlist.record = await resolve_playlist(ctx.playlists, playlist.name)
     playlist.reports_removed = True
-    archive = await _archive(ctx, options, now, playlist.record)
+    await _find_archive(ctx, archive, playlist.record)
     remembered = _Remembered(ctx.state)
     try:
         if refuse_unwritable(ctx, playlist):
@@ -168,22 +176,17 @@ async def run_retention(ctx: SyncContext, options: RetentionOptions, record: Run
         _conclude(record, playlist, archive)
 
 
-async def _archive(
-    ctx: SyncContext, options: RetentionOptions, now: datetime, playlist: PlaylistRecord
-) -> Target | None:
-    """Return the archive target, found through the cache (None: the run has no archive)."""
-    spec = options.archive_spec
-    if spec is None:
-        return None
-    archive = render_target(spec, now)
+async def _find_archive(ctx: SyncContext, archive: Target | None, playlist: PlaylistRecord) -> None:
+    """Find the archive through the cache (it is created when missing, before its first write)."""
+    if archive is None:
+        return
     await find_target(ctx, archive, create_missing=True)
     if archive.record is not None and archive.record.id == playlist.id:
         raise SyncInputError(
             "archive_is_playlist",
-            f"The archive {spec!r} is the pruned playlist itself",
-            {"archive": spec},
+            f"The archive {archive.spec!r} is the pruned playlist itself",
+            {"archive": archive.spec},
         )
-    return archive
 
 
 async def _prune(
@@ -290,6 +293,7 @@ def _conclude(record: RunRecord, playlist: Target, archive: Target | None) -> No
     targets = [playlist] if archive is None else [playlist, archive]
     record.removed = playlist.removed
     record.added = archive.added if archive is not None else 0
+    record.unknown_outcome = sum(target.unknown for target in targets)
     record.targets = [target.as_dict() for target in targets]
     stopped = next(
         (t for t in (archive, playlist) if t is not None and t.status is TargetStatus.RATE_LIMITED),
@@ -304,7 +308,7 @@ def _conclude(record: RunRecord, playlist: Target, archive: Target | None) -> No
         apply_error(record, stopped.cause)
     elif failed is not None:
         record.status = RunStatus.PARTIAL if written else RunStatus.FAILED
-        record.reason, record.error = failed.reason, f"{failed.name}: {failed.error}"
+        record.reason, record.error = failed.reason, failed.error
     elif playlist.status is TargetStatus.SUCCESS:
         record.status, record.reason = RunStatus.SUCCESS, None
     else:

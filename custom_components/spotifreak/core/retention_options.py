@@ -9,10 +9,12 @@ from .engine import SyncInputError
 from .options import Option, OptionsSpec, OptionType, SyncOptions
 
 SYNC_TYPE: Final = "playlist_retention"
+MAX_AGE_DAYS_MAX: Final = 3650  # ten years, as the action's selector offers (no date overflow)
 
 RETENTION_OPTIONS: Final = OptionsSpec(
     Option("playlist", OptionType.TEXT, required=True),  # name, URI, URL, id or date pattern
-    Option("max_age_days", OptionType.INTEGER, minimum=1),  # remove tracks added longer ago
+    # remove tracks added longer ago
+    Option("max_age_days", OptionType.INTEGER, minimum=1, maximum=MAX_AGE_DAYS_MAX),
     Option("max_tracks", OptionType.INTEGER, minimum=1),  # keep the newest this many
     Option("min_tracks", OptionType.INTEGER, minimum=0),  # never fewer than this many
     Option("archive", OptionType.TEXT),  # a playlist or date pattern; created when missing

@@ -341,20 +341,24 @@ class TargetWriter:
         the playlist is marked as being written before the first, and a write of unknown
         outcome counts in the target's `unknown`. Should a write fail after a DELETE, the
         entries it took that were to be put back are listed in the target's
-        `details["not_put_back"]`: the version taken before holds them.
+        `details["not_put_back"]`; should a DELETE's own outcome be unknown, those it may have
+        taken are listed in `details["maybe_not_put_back"]`. The version taken before holds them.
         """
         assert self._exact, "an edit needs the playlist's entries in order"
         entries: list[str | None] = list(plan.before)
         removed = Counter(plan.removed)
         pending: Counter[str] = Counter()  # deleted, to be put back
+        taking: Counter[str] = Counter()  # what the DELETE in flight takes that is to be put back
+        unknown = self._target.unknown
         try:
             for chunk in chunked(plan.deletes):
+                gone = set(chunk)
+                taking = Counter(uri for uri in entries if uri is not None and uri in gone)
+                taking -= Counter({uri: removed[uri] for uri in chunk})
                 snapshot = await self._write(
                     _remover(self._id, chunk, self._snapshot()), len(chunk), version=reason
                 )
-                gone = set(chunk)
-                pending.update(uri for uri in entries if uri is not None and uri in gone)
-                pending -= Counter({uri: removed[uri] for uri in chunk})
+                pending, taking = pending + taking, Counter()
                 entries = [uri for uri in entries if uri is None or uri not in gone]
                 self._target.removed += sum(removed[uri] for uri in chunk)
                 self._target.removed_uris.extend(uri for uri in chunk if removed[uri])
@@ -371,6 +375,8 @@ class TargetWriter:
         except BaseException:
             if +pending:
                 self._target.details["not_put_back"] = sorted((+pending).elements())
+            if +taking and self._target.unknown > unknown:  # the DELETE may have gone through
+                self._target.details["maybe_not_put_back"] = sorted((+taking).elements())
             raise
         self._known = entries
         self._target.status = TargetStatus.SUCCESS

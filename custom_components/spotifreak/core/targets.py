@@ -141,13 +141,22 @@ def render_target(spec: str, now: datetime) -> Target:
         raise SyncInputError(
             "invalid_pattern", str(err), {"pattern": spec, "problem": err.problem}
         ) from err
+    check_reference(name)
+    return Target(spec=spec, name=name, pattern=pattern)
+
+
+def check_reference(name: str) -> None:
+    """Raise `SyncInputError` if `name` cannot name a playlist (no call needed).
+
+    `target_not_a_playlist`, `target_name_too_long` or `target_name_not_printable`
+    (`references.reference_problem`), the same for every playlist a sync or action names.
+    """
     if problem := reference_problem(name):
         raise SyncInputError(
             f"target_{problem}",
             f"Target {shown(name)!r} cannot be a playlist ({problem})",
             {"target": shown(name), "max": str(MAX_PLAYLIST_NAME)},
         )
-    return Target(spec=spec, name=name, pattern=pattern)
 
 
 async def find_target(ctx: SyncContext, target: Target, *, create_missing: bool) -> None:
@@ -167,7 +176,13 @@ async def find_target(ctx: SyncContext, target: Target, *, create_missing: bool)
 
 
 async def resolve_playlist(playlists: PlaylistDirectory, reference: str) -> PlaylistRecord:
-    """Return the existing playlist a reference names (`playlist_not_found` if none)."""
+    """Return the existing playlist a reference names (`playlist_not_found` if none).
+
+    A reference that cannot name a playlist is refused first, without a lookup
+    (`check_reference`).
+    """
+    if reference.strip():
+        check_reference(reference.strip())
     resolution = await playlists.resolve(reference.strip()) if reference.strip() else None
     if resolution is None:
         raise SyncInputError(
@@ -243,15 +258,29 @@ def explain_not_put_back(record: RunRecord, targets: Sequence[Target]) -> None:
     """Say in a run's record what a failed edit took off and did not put back, and how to.
 
     An edit deletes every occurrence of a URI and puts back the ones that stay; a failure in
-    between leaves them out (`details["not_put_back"]`). The version kept before holds them.
+    between leaves them out (`details["not_put_back"]`: the reason becomes `not_put_back`). A
+    DELETE whose outcome is unknown (a 5xx, a dropped connection) may have taken some that stay
+    (`details["maybe_not_put_back"]`: the reason stays the failure's). Either way the version
+    kept before holds them.
     """
     for target in targets:
-        missing = target.details.get("not_put_back")
-        if not missing:
+        missing = target.details.get("not_put_back") or []
+        maybe = target.details.get("maybe_not_put_back") or []
+        if not missing and not maybe:
             continue
-        record.reason = REASON_NOT_PUT_BACK
+        if missing:
+            record.reason = REASON_NOT_PUT_BACK
+            state = (
+                "may be missing (a write's outcome is unknown)" if target.unknown else "are missing"
+            )
+            count = len(missing) + len(maybe)
+            told = f"{count} entries were taken off to be put back and {state}"
+        else:
+            told = (
+                f"{len(maybe)} entries that stay may have been taken off (a write's outcome is "
+                "unknown)"
+            )
         record.error = (
-            f"{record.error or ''} {target.name}: {len(missing)} entries were taken off to be "
-            f"put back and are missing; restore_playlist version {target.snapshot_version} "
-            "brings the playlist back as it was"
+            f"{record.error or ''} {target.name}: {told}; restore_playlist version "
+            f"{target.snapshot_version} brings the playlist back as it was"
         ).strip()
