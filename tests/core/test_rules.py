@@ -348,3 +348,122 @@ async def test_a_forbidden_archive_removes_nothing(account: Account) -> None:
     await account.refresh()
     refused = await account.run("playlist_retention", playlist=theirs.id, max_age_days=1)
     assert (refused.status, refused.reason) == (RunStatus.FAILED, "target_forbidden")
+
+
+# -- the rules meet issue 12: marks, unknown outcomes, references ------------------------------
+
+
+async def test_a_retention_left_being_written_is_read_again(account: Account) -> None:
+    """Nothing due in what the state remembers at the cache's snapshot costs no call — unless an
+    unclean stop left the playlist marked as being written: then it is read again."""
+    a, b = tracks(account, 2)
+    playlist = await aged(account, "Marked", [(a, 3), (b, 1)])
+    state: dict[str, Any] = {}
+    first = await account.run("playlist_retention", state, playlist="Marked", max_age_days=30)
+    assert (first.status, first.api_calls) == (RunStatus.NOOP, 1)
+    state["writing"] = [playlist.id]  # what a run killed while editing it leaves saved
+    account.emu.reset_log()
+    again = await account.run("playlist_retention", state, playlist="Marked", max_age_days=30)
+    assert again.status is RunStatus.NOOP
+    assert account.emu.count("GET", ITEMS) == 1  # read, not trusted
+    assert "writing" not in state  # the mark is cleared with the run's result
+    quiet = await account.run("playlist_retention", state, playlist="Marked", max_age_days=30)
+    assert (quiet.status, quiet.api_calls) == (RunStatus.NOOP, 0)
+
+
+async def _with_a_kept_occurrence(account: Account, kind: str) -> tuple[Any, dict[str, Any]]:
+    """A playlist [a, b, a] whose edit deletes a and puts one a back, and the run doing it."""
+    a, b = tracks(account, 2)
+    if kind == "playlist_mirror":
+        account.emu.library.create_playlist("Unknown source", items=[a, b])
+        playlist = account.emu.library.create_playlist("Unknown edit", items=[a, b, a])
+        await account.refresh()
+        options = {"source": "Unknown source", "targets": ["Unknown edit"], "mode": "exact"}
+        return playlist, options
+    playlist = await aged(account, "Unknown edit", [(a, 40), (b, 1), (a, 2)])
+    if kind == "playlist_retention":
+        return playlist, {"playlist": "Unknown edit", "max_age_days": 30}
+    return playlist, {"playlist": "Unknown edit", "keep": "last"}
+
+
+RULES = ["playlist_retention", "playlist_mirror", "remove_duplicates"]
+
+
+@pytest.mark.parametrize("kind", RULES)
+async def test_an_edits_put_back_answered_5xx_is_of_unknown_outcome(
+    account: Account, kind: str
+) -> None:
+    """The put-back POST answered 503 though it landed: its entry counts in unknown_outcome,
+    and the record says it may be missing, with the version that restores it."""
+    playlist, options = await _with_a_kept_occurrence(account, kind)
+    account.emu.inject(
+        Fault(method="POST", path=f"/v1/playlists/{playlist.id}/items", status=503, applied=True)
+    )
+    record = await account.run(kind, **options)
+    assert record.unknown_outcome == 1
+    assert record.reason == "not_put_back"
+    assert "may be missing (a write's outcome is unknown)" in (record.error or "")
+    assert "1 tracks may or may not have been written" in (record.error or "")
+    version = record.targets[0]["snapshot_version"]
+    assert f"restore_playlist version {version}" in (record.error or "")
+    assert len(account.uris(playlist.id)) == 2  # it landed
+
+
+@pytest.mark.parametrize("kind", RULES)
+async def test_an_edits_delete_answered_5xx_is_of_unknown_outcome(
+    account: Account, kind: str
+) -> None:
+    """The DELETE answered 503 though it went through: its URIs count in unknown_outcome, and
+    the entry that stays, which it took too, is named with the version that restores it."""
+    a, _b = tracks(account, 2)
+    playlist, options = await _with_a_kept_occurrence(account, kind)
+    account.emu.inject(
+        Fault(method="DELETE", path=f"/v1/playlists/{playlist.id}/items", status=503, applied=True)
+    )
+    record = await account.run(kind, **options)
+    assert record.status is RunStatus.FAILED
+    assert record.reason == "spotify_unavailable"
+    assert record.unknown_outcome == 1  # the DELETE named one URI
+    assert record.targets[0]["maybe_not_put_back"] == [a]
+    assert "1 entries that stay may have been taken off" in (record.error or "")
+    version = record.targets[0]["snapshot_version"]
+    assert f"restore_playlist version {version}" in (record.error or "")
+    account.emu.reset_log()
+    restored = await account.run("playlist_restore", playlist="Unknown edit", version=version)
+    assert restored.status is RunStatus.SUCCESS
+    assert account.uris(playlist.id) == [a, _b, a]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"playlist": f"spotify:album:{'6akEvsycLGftJxYudPjmqK'}"},
+        {"playlist": "Rules", "archive": "https://example.com/playlist/x"},
+        {"playlist": "Rules", "archive": "x" * 101},
+        {"playlist": "Rules", "archive": "Archive %Y\x1b"},
+        {"playlist": "Nowhere\x00", "archive": "Fine"},
+    ],
+    ids=["album", "archive-link", "archive-long", "archive-pattern-escape", "playlist-nul"],
+)
+async def test_retention_references_are_checked_before_any_call(
+    account: Account, options: dict[str, Any]
+) -> None:
+    """The retention's playlist and archive are checked as a mirror's targets are: before any
+    lookup, so neither a refresh nor a write is spent on them."""
+    await aged(account, "Rules", [(tracks(account, 1)[0], 40)])
+    with pytest.raises(SyncInputError) as raised:
+        await account.run("playlist_retention", max_age_days=3, **options)
+    assert raised.value.key.startswith("target_")
+    assert account.emu.spotify_calls == 0
+
+
+async def test_max_age_days_is_bounded(account: Account) -> None:
+    """As lookback_days: beyond ten years is a validation error, not an OverflowError."""
+    await aged(account, "Rules", [(tracks(account, 1)[0], 40)])
+    for days in (3651, 740_000):
+        with pytest.raises(SyncInputError) as raised:
+            await account.run("playlist_retention", playlist="Rules", max_age_days=days)
+        assert (raised.value.key, raised.value.placeholders["option"]) == (
+            "invalid_option",
+            "max_age_days",
+        )
