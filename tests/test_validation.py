@@ -261,3 +261,128 @@ async def test_options_refuse_a_bad_lastfm_user_without_asking_lastfm(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_LASTFM_USERNAME: "invalid_lastfm_username"}
     assert emulator.count(path="/2.0/") == 0
+
+
+# -- the playlist rules (issue 14): the retention's playlist and archive, the playlist actions --
+
+
+@pytest.mark.parametrize("field", ["playlist", "archive"])
+@pytest.mark.parametrize(
+    ("reference", "key"),
+    [
+        (f"spotify:album:{ALBUM}", "target_not_a_playlist"),
+        (f"https://open.spotify.com/track/{ALBUM}?si=abc", "target_not_a_playlist"),
+        ("https://example.com/playlist/37i9dQZF1DXcBWIGoYBM5M", "target_not_a_playlist"),
+        ("r" * 101, "target_name_too_long"),
+        ("a\x00b", "target_name_not_printable"),
+        ("evil\u202etxt.exe", "target_name_not_printable"),
+        ("Archive %Y\x1b", "target_name_not_printable"),
+    ],
+    ids=_short,
+)
+async def test_prune_playlist_refuses_playlists_and_archives_that_are_not_playlists(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+    field: str,
+    reference: str,
+    key: str,
+) -> None:
+    """The retention's playlist and its archive are checked like a mirror's targets: each is a
+    translated validation error before any call."""
+    emulator.reset_log()
+    changes = len(emulator.library.changes)
+    data = {"playlist": "Rolling", "archive": "Archive %Y", "max_age_days": 30, field: reference}
+    with pytest.raises(ServiceValidationError) as raised:
+        await _call(hass, "prune_playlist", data)
+    assert raised.value.translation_key == key
+    assert raised.value.translation_domain == DOMAIN
+    assert len(raised.value.translation_placeholders["target"]) <= 60
+    assert len(emulator.library.changes) == changes
+    assert emulator.spotify_calls == 0
+
+
+@pytest.mark.parametrize("action", ["remove_duplicates", "restore_playlist"])
+@pytest.mark.parametrize(
+    ("reference", "key"),
+    [
+        (f"spotify:album:{ALBUM}", "target_not_a_playlist"),
+        ("x" * 10_000, "target_name_too_long"),
+        ("a\x1b[31mred", "target_name_not_printable"),
+    ],
+    ids=_short,
+)
+async def test_playlist_actions_refuse_what_is_not_a_playlist(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+    action: str,
+    reference: str,
+    key: str,
+) -> None:
+    """Actions on one existing playlist refuse the same references, without looking them up."""
+    emulator.reset_log()
+    with pytest.raises(ServiceValidationError) as raised:
+        await _call(hass, action, {"playlist": reference})
+    assert raised.value.translation_key == key
+    assert emulator.spotify_calls == 0
+
+
+@pytest.mark.parametrize("days", [3651, 740_000, 10**12])
+async def test_max_age_days_is_bounded(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry, days: int
+) -> None:
+    """A retention's age beyond ten years is a translated error, not an OverflowError."""
+    emulator.reset_log()
+    with pytest.raises(ServiceValidationError) as raised:
+        await _call(hass, "prune_playlist", {"playlist": "Rolling", "max_age_days": days})
+    assert raised.value.translation_key == "invalid_option"
+    assert raised.value.translation_placeholders["option"] == "max_age_days"
+    assert emulator.spotify_calls == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "errors"),
+    [
+        ({"playlist": f"spotify:album:{ALBUM}"}, {"playlist": "target_not_a_playlist"}),
+        ({"playlist": "p" * 101}, {"playlist": "target_name_too_long"}),
+        ({"playlist": "Roll\x07ing"}, {"playlist": "target_name_not_printable"}),
+        ({"archive": "https://example.com/a"}, {"archive": "target_not_a_playlist"}),
+        ({"archive": "Archive " + "q" * 100}, {"archive": "target_name_too_long"}),
+        ({"archive": "Archive %Y\u202e"}, {"archive": "target_name_not_printable"}),
+    ],
+)
+async def test_retention_form_refuses_what_is_not_a_playlist(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    data: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    result = await hass.config_entries.subentries.async_init(
+        (init_integration.entry_id, "playlist_retention"), context={"source": "user"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"name": "Rolling", "playlist": "Rolling", "max_age_days": 30, **data}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+
+
+async def test_prune_playlist_cannot_take_a_configured_syncs_id(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """prune_playlist's sync_id follows the rule of every action's: not a configured sync's."""
+    result = await hass.config_entries.subentries.async_init(
+        (init_integration.entry_id, "playlist_retention"), context={"source": "user"}
+    )
+    await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"name": "Rolling", "playlist": "Rolling", "max_age_days": 30}
+    )
+    sync_id = next(iter(init_integration.subentries))
+    emulator.reset_log()
+    with pytest.raises(ServiceValidationError) as raised:
+        await _call(
+            hass, "prune_playlist", {"playlist": "Other", "max_age_days": 3, "sync_id": sync_id}
+        )
+    assert raised.value.translation_key == "sync_id_configured"
+    assert emulator.spotify_calls == 0
