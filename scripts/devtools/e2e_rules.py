@@ -1,7 +1,9 @@
 """End-to-end checks of the playlist rules (called by e2e.py): a configured retention sync with an
 archive and a restore of the pruned playlist, an exact mirror, remove_duplicates as a dry run
-and then for real. Only through Home Assistant's REST and WebSocket APIs and the emulator's admin
-endpoint, as e2e.py does everything."""
+and then for real; what the fault audit asks of them: an archive that is not a playlist refused
+before any call, a put-back answered 503 though it landed told as of unknown outcome with the
+version that restores the playlist. Only through Home Assistant's REST and WebSocket APIs and the
+emulator's admin endpoint, as e2e.py does everything."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import demo_setup as ds
+from haclient import WSError
 
 ITEMS = "/v1/playlists/{playlist_id}/items"
 WRITES = tuple(f"{method} {ITEMS}" for method in ("POST", "PUT", "DELETE"))
@@ -58,10 +61,11 @@ async def check_playlist_rules(demo: ds.Demo, report: Any) -> None:
     report.section("Playlist rules: retention with an archive, exact mirror, duplicates")
     rules = _Rules(demo, report.check)
     library = await demo.emulator_get("/_emulator/library")
-    tracks = [t["uri"] for t in library["tracks"] if t.get("is_playable", True)][200:212]
+    tracks = [t["uri"] for t in library["tracks"] if t.get("is_playable", True)][200:214]
     await _retention(rules, tracks[:6])
     await _exact_mirror(rules, tracks[6:10])
     await _duplicates(rules, tracks[10:12])
+    await _faults(rules, tracks[12:14])
 
 
 async def _retention(rules: _Rules, tracks: list[str]) -> None:
@@ -175,4 +179,56 @@ async def _duplicates(rules: _Rules, tracks: list[str]) -> None:
         "remove_duplicates keep last: one of each, at the last place",
         real.get("status") == "success" and await rules.contents(playlist) == [b, a],
         (real, await rules.contents(playlist)),
+    )
+
+
+async def _faults(rules: _Rules, tracks: list[str]) -> None:
+    a, b = tracks
+    calls = await rules.demo.emulator_get("/_emulator/counters")
+    try:
+        await rules.demo.client.ws(
+            "call_service",
+            domain=ds.DOMAIN,
+            service="prune_playlist",
+            service_data={
+                "playlist": "E2E dupes",
+                "max_age_days": 30,
+                "archive": "spotify:album:6akEvsycLGftJxYudPjmqK",
+            },
+            return_response=True,
+        )
+        rules.check("prune_playlist refuses an archive that is an album", False, "no error")
+    except WSError as err:
+        rules.check(
+            "prune_playlist refuses an archive that is an album: a translated validation error, "
+            "no call",
+            err.code == "service_validation_error"
+            and err.error.get("translation_key") == "target_not_a_playlist"
+            and await rules.demo.emulator_get("/_emulator/counters") == calls,
+            err.error,
+        )
+    playlist = await rules.make("E2E put back", [a, b, a])
+    await rules.call("refresh_playlist_cache", {})
+    await rules.demo.emulator_post(
+        "/_emulator/faults",
+        {
+            "status": 503,
+            "method": "POST",
+            "path": f"/v1/playlists/{playlist}/items",
+            "applied": True,
+            "times": 1,
+        },
+    )
+    run = await rules.call("remove_duplicates", {"playlist": "E2E put back"})
+    await rules.demo.emulator_delete("/_emulator/faults")
+    version = (run.get("targets") or [{}])[0].get("snapshot_version")
+    rules.check(
+        "remove_duplicates whose put-back is answered 503 though it landed: partial, "
+        "not_put_back, counted in unknown_outcome, the error names the version to restore",
+        run.get("status") == "partial"
+        and run.get("reason") == "not_put_back"
+        and run.get("unknown_outcome") == 1
+        and f"restore_playlist version {version}" in str(run.get("error"))
+        and await rules.contents(playlist) == [a, b],
+        (run, await rules.contents(playlist)),
     )
