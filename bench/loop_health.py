@@ -173,10 +173,15 @@ def proposed_refresh(max_in_flight: int) -> Iterator[list[int]]:
         *,
         refreshed_at: datetime,
         cache_filter: CacheFilter | None = None,
+        previous: PlaylistCache | None = None,
     ) -> PlaylistCache:
         if not isinstance(entries, _Records):
             return original_build(
-                user_id, entries, refreshed_at=refreshed_at, cache_filter=cache_filter
+                user_id,
+                entries,
+                refreshed_at=refreshed_at,
+                cache_filter=cache_filter,
+                previous=previous,
             )
         accepts = (cache_filter or CacheFilter()).accepts
         return cls(
