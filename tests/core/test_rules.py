@@ -467,3 +467,38 @@ async def test_max_age_days_is_bounded(account: Account) -> None:
             "invalid_option",
             "max_age_days",
         )
+
+
+@pytest.mark.parametrize("source", ["playlist", "liked_songs"])
+async def test_an_exact_mirror_reads_the_whole_source_with_deduplication_off(
+    account: Account, source: str
+) -> None:
+    """Deduplication off appends only what is new since the last successful run (issue 12);
+    an exact mirror ignores it: it must see the whole source, or it would remove the rest."""
+    a, b, c = tracks(account, 3)
+    lib = account.emu.library
+    target = lib.create_playlist("Exact, no dedupe", items=[])
+    if source == "playlist":
+        source_playlist = lib.create_playlist("Exact source, no dedupe", items=[a, b])
+        for entry in source_playlist.entries:
+            entry.added_at = iso(NOW - timedelta(days=2))
+        source_playlist.bump()
+        spec = source_playlist.name
+    else:
+        lib.add_liked([b, a], added_at=iso(NOW - timedelta(days=2)))  # a the older
+        spec = "liked_songs"
+    await account.refresh()
+    state: dict[str, Any] = {}
+    options = {"source": spec, "targets": [target.name], "mode": "exact", "deduplicate": False}
+    first = await account.mirror(state, **options)
+    assert first.status is RunStatus.SUCCESS
+    assert account.uris(target.id) == [a, b]
+    if source == "playlist":
+        lib.add_items(source_playlist.id, [c])
+    else:
+        lib.add_liked([c])
+    await account.refresh()
+    second = await account.mirror(state, **options)
+    assert second.status is RunStatus.SUCCESS
+    assert account.uris(target.id) == [a, b, c]
+    assert second.removed == 0
