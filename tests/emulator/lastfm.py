@@ -58,7 +58,9 @@ def error_response(
 
 def track_payload(track: LastfmTrack, rank: int) -> dict[str, Any]:
     artist_url = f"https://www.last.fm/music/{quote_plus(track.artist)}"
+    extra = {"isrc": track.isrc} if track.isrc else {}  # never from Last.fm itself
     return {
+        **extra,
         "streamable": {"fulltrack": "0", "#text": "0"},
         "mbid": track.mbid,
         "name": track.name,

@@ -177,6 +177,9 @@ class LastfmTrack:
     artist_mbid: str = ""
     duration: int = 0
     expected_uri: str | None = None
+    # Not in Last.fm's documented `user.getTopTracks` payload: set it to serve an `isrc` key
+    # anyway (how Spotifreak breaks ties when a payload names one). Generated users have none.
+    isrc: str = ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -886,6 +889,7 @@ class Library:
                                 "artist_mbid": t.artist_mbid,
                                 "duration": t.duration,
                                 "expected_uri": t.expected_uri,
+                                **({"isrc": t.isrc} if t.isrc else {}),
                             }
                             for t in tracks
                         ]
@@ -995,6 +999,7 @@ class Library:
                             artist_mbid=t.get("artist_mbid", ""),
                             duration=int(t.get("duration", 0)),
                             expected_uri=t.get("expected_uri"),
+                            isrc=t.get("isrc", ""),
                         )
                         for t in tracks
                     ]

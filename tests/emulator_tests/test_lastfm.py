@@ -162,3 +162,24 @@ async def test_injected_errors(emulator: Emulator, http: aiohttp.ClientSession) 
     status, body = await top(http, emulator)
     assert status == 200
     assert emulator.spotify_calls == 0
+
+
+async def test_an_isrc_is_served_only_when_a_track_has_one(
+    emulator: Emulator, http: aiohttp.ClientSession
+) -> None:
+    """Last.fm's payload names no ISRC; a test can make the emulator serve one on a track."""
+    from tests.emulator.library import LastfmTrack
+
+    emulator.library.add_lastfm_user(
+        "emulator_fm",
+        {"7day": [LastfmTrack("A", "X", 3, isrc="USRC17607839"), LastfmTrack("B", "Y", 2)]},
+    )
+    status, body = await top(http, emulator, period="7day")
+    assert status == 200
+    first, second = body["toptracks"]["track"]
+    assert first["isrc"] == "USRC17607839"
+    assert "isrc" not in second
+    restored = type(emulator.library).from_json(emulator.library.to_json())
+    assert restored.lastfm["emulator_fm"].period("7day")[0].isrc == "USRC17607839"
+    fresh = type(emulator.library).generate(seed=1)
+    assert not any(t.isrc for u in fresh.lastfm.values() for p in u.top_tracks.values() for t in p)
