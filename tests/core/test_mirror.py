@@ -408,9 +408,42 @@ async def test_empty_source_and_nothing_addable(account: Account) -> None:
     assert posts(account.emu) == []
 
 
-async def test_source_the_account_cannot_read(account: Account) -> None:
+@pytest.mark.parametrize(
+    ("owner", "key"),
+    [("someone_else", "unreadable_other_users"), ("spotify", "unreadable_spotify_owned")],
+)
+async def test_a_source_the_account_cannot_read_is_refused_before_any_call(
+    account: Account, owner: str, key: str
+) -> None:
+    """Another user's (not collaborative) or Spotify's own playlist: refused from the cache,
+    before its items are asked for and before a target is created (issue 15 changed this from a
+    failed run after a 403)."""
     lib = account.emu.library
-    lib.create_playlist("Their Source", owner="someone_else", items=playable(lib, 3))
+    lib.create_playlist("Their Source", owner=owner, items=playable(lib, 3))
+    await account.refresh()
+    account.emu.reset_log()
+    with pytest.raises(SyncInputError) as info:
+        await account.mirror(source="Their Source", targets=["New Mirror Target"])
+    assert info.value.key == key
+    assert info.value.placeholders["playlist"] == "Their Source"
+    assert account.emu.spotify_calls == 0
+    assert account.named("New Mirror Target") == []
+
+
+async def test_a_collaborative_source_the_account_is_not_part_of_fails_on_403(
+    account: Account,
+) -> None:
+    """A collaborative playlist of someone else passes the check (the account may collaborate);
+    when it does not, Spotify's 403 ends the run as `source_forbidden`, nothing written."""
+    lib = account.emu.library
+    source = lib.create_playlist(
+        "Their Source",
+        owner="someone_else",
+        collaborative=True,
+        public=False,
+        items=playable(lib, 3),
+    )
+    source.collaborators.clear()
     lib.create_playlist("Mirror Target")
     await account.refresh()
     run = await account.mirror(source="Their Source", targets=["Mirror Target"])

@@ -28,6 +28,7 @@ from typing import Any, Final
 import aiohttp
 
 from .errors import LastfmAuthError, LastfmError, LastfmUnavailableError, LastfmUserNotFoundError
+from .matching import normalise_isrc
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -71,6 +72,9 @@ class LastfmTopTrack:
     duration: int = 0  # seconds; 0 when Last.fm does not know
     mbid: str = ""
     url: str = ""
+    # Last.fm's `user.getTopTracks` documents no ISRC (its `mbid` is MusicBrainz's recording id,
+    # not an ISRC); a payload that names one (`isrc`) breaks ties between Spotify candidates.
+    isrc: str = ""
 
     def as_dict(self) -> dict[str, str]:
         """Return the run record's form of an unmatched track."""
@@ -137,6 +141,7 @@ def parse_top_tracks(body: Mapping[str, Any]) -> tuple[list[LastfmTopTrack], int
                 duration=max(0, _int(entry.get("duration"))),
                 mbid=str(entry.get("mbid") or ""),
                 url=str(entry.get("url") or ""),
+                isrc=normalise_isrc(entry.get("isrc")),
             )
         )
     return tracks, page, total_pages

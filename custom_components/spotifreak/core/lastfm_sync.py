@@ -198,19 +198,21 @@ async def match_tracks(
 
 
 def search_track(
-    client: SpotifyClient, artist: str, title: str, *, duration: int = 0
+    client: SpotifyClient, artist: str, title: str, *, duration: int = 0, isrc: str = ""
 ) -> str | None:
     """Return the URI of the matching track (strict query, then relaxed), or None. Blocking."""
     for query in search_queries(artist, title):
         candidates = client.search_tracks(query, limit=SEARCH_LIMIT_MAX)
-        found = best_candidate(artist, title, candidates, duration=duration)
+        found = best_candidate(artist, title, candidates, duration=duration, isrc=isrc)
         if found is not None:
             return str(found["uri"])
     return None
 
 
 def _search_job(track: LastfmTopTrack) -> Callable[[SpotifyClient], str | None]:
-    return lambda client: search_track(client, track.artist, track.title, duration=track.duration)
+    return lambda client: search_track(
+        client, track.artist, track.title, duration=track.duration, isrc=track.isrc
+    )
 
 
 async def _write(

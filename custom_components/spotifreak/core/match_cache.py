@@ -1,4 +1,9 @@
-"""The persisted match cache: Last.fm (artist, title) → Spotify track URI, or a remembered miss."""
+"""The persisted match cache: Last.fm (artist, title) → Spotify track URI, or a remembered miss.
+
+A user's word wins: `set_override` fixes a match (a URI) or forbids one (`None`) for good — an
+override is answered before any search, never expires and is never pruned, and the searches of
+later runs never replace it.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +25,16 @@ def cache_key(artist: str, title: str) -> str:
     return f"{fold(artist)}\x1f{fold(title)}"
 
 
+# An entry's `by`: who said so (absent: a search found it).
+BY_USER: Final = "user"
+
+
 @dataclass(frozen=True, slots=True)
 class CachedMatch:
-    """What the cache knows: a track URI, or `uri=None` for a miss that has not expired yet."""
+    """What the cache knows: a track URI, or `uri=None` for a miss (or a forbidden match)."""
 
     uri: str | None
+    overridden: bool = False  # set by the user (`set_override`)
 
 
 def _utcnow() -> datetime:
@@ -35,7 +45,8 @@ class MatchCache:
     """Last.fm (artist, title) → Spotify track URI, or a remembered miss with an expiry.
 
     Matches do not expire; misses expire after `miss_ttl` (the song may reach Spotify later).
-    Every entry carries when it was last used; beyond `max_entries` the least recently used go.
+    Every entry carries when it was last used; beyond `max_entries` the least recently used
+    searched entries go. The user's overrides stay (see the module docstring).
     The owner persists `to_store()` (whenever `dirty`) and rebuilds with `from_store()`.
     """
 
@@ -50,7 +61,8 @@ class MatchCache:
         self._clock = clock
         self.miss_ttl = miss_ttl
         self.max_entries = max_entries
-        # key → {"uri": str | None, "used": iso, "expires": iso (misses only)}
+        # key → {"uri": str | None, "used": iso, "expires": iso (searched misses only),
+        #        "by": "user" (overrides only)}
         self._entries: dict[str, dict[str, str | None]] = {}
         self.dirty = False
 
@@ -72,21 +84,34 @@ class MatchCache:
             return None
         entry["used"] = now.isoformat()
         self.dirty = True
-        return CachedMatch(uri=entry.get("uri"))
+        return CachedMatch(uri=entry.get("uri"), overridden=entry.get("by") == BY_USER)
 
     def remember_match(self, artist: str, title: str, uri: str) -> None:
-        """Remember a matched track."""
-        self._put(cache_key(artist, title), {"uri": uri})
+        """Remember a matched track (unless the user said otherwise)."""
+        self._remember(cache_key(artist, title), {"uri": uri})
 
     def remember_miss(self, artist: str, title: str) -> None:
-        """Remember that nothing matched, until `miss_ttl` has passed."""
+        """Remember that nothing matched, until `miss_ttl` has passed (unless the user said)."""
         expires = self._clock() + self.miss_ttl
-        self._put(cache_key(artist, title), {"uri": None, "expires": expires.isoformat()})
+        self._remember(cache_key(artist, title), {"uri": None, "expires": expires.isoformat()})
+
+    def set_override(self, artist: str, title: str, uri: str | None) -> None:
+        """Fix the match of a Last.fm track to `uri`, or forbid any match (`None`), for good."""
+        self._put(cache_key(artist, title), {"uri": uri, "by": BY_USER})
 
     def forget(self, artist: str, title: str) -> None:
         """Drop an entry (e.g. a URI Spotify no longer accepts)."""
         if self._entries.pop(cache_key(artist, title), None) is not None:
             self.dirty = True
+
+    def overrides(self) -> int:
+        """Return how many entries the user set."""
+        return sum(1 for entry in self._entries.values() if entry.get("by") == BY_USER)
+
+    def _remember(self, key: str, entry: dict[str, str | None]) -> None:
+        existing = self._entries.get(key)
+        if existing is None or existing.get("by") != BY_USER:
+            self._put(key, entry)
 
     def _put(self, key: str, entry: dict[str, str | None]) -> None:
         entry["used"] = self._clock().isoformat()
@@ -96,18 +121,19 @@ class MatchCache:
         self._prune()
 
     def _prune(self) -> None:
-        if len(self._entries) <= self.max_entries:
+        """Keep at most `max_entries` searched entries: expired misses first, then the least used."""
+        searched = [key for key, entry in self._entries.items() if entry.get("by") != BY_USER]
+        if len(searched) <= self.max_entries:
             return
         now = self._clock()
-        for key in [
-            key
-            for key, entry in self._entries.items()
-            if entry.get("expires") is not None and _expired(entry["expires"], now)
-        ]:
-            del self._entries[key]
-        excess = len(self._entries) - self.max_entries
+        for key in searched:
+            expires = self._entries[key].get("expires")
+            if expires is not None and _expired(expires, now):
+                del self._entries[key]
+        searched = [key for key in searched if key in self._entries]
+        excess = len(searched) - self.max_entries
         if excess > 0:
-            oldest = sorted(self._entries, key=lambda key: str(self._entries[key].get("used")))
+            oldest = sorted(searched, key=lambda key: str(self._entries[key].get("used")))
             for key in oldest[:excess]:
                 del self._entries[key]
 
@@ -145,14 +171,17 @@ def _valid_entries(
         uri = raw.get("uri")
         expires = raw.get("expires")
         used = raw.get("used")
+        by_user = raw.get("by") == BY_USER
         if uri is not None and not isinstance(uri, str):
             continue
-        if uri is None and not isinstance(expires, str):
-            continue  # a miss needs its expiry
+        if uri is None and not by_user and not isinstance(expires, str):
+            continue  # a searched miss needs its expiry
         if any(time is not None and parse_time(str(time)) is None for time in (expires, used)):
             continue
         entry: dict[str, str | None] = {"uri": uri, "used": str(used) if used else ""}
-        if expires is not None:
+        if by_user:
+            entry["by"] = BY_USER
+        elif expires is not None:
             entry["expires"] = str(expires)
         yield key, entry
 

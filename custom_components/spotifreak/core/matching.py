@@ -266,6 +266,21 @@ def artist_variants(artist: str) -> frozenset[str]:
     return frozenset(variant for variant in variants if variant)
 
 
+_ISRC: Final = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$")
+
+
+def normalise_isrc(value: Any) -> str:
+    """Return an ISRC in its 12-character form ("US-RC1-76-07839" → "USRC17607839"); "" if none."""
+    text = str(value or "").replace("-", "").replace(" ", "").upper()
+    return text if _ISRC.match(text) else ""
+
+
+def candidate_isrc(candidate: Mapping[str, Any]) -> str:
+    """Return a Spotify TrackObject's ISRC (`external_ids.isrc`, back since March 2026)."""
+    external = candidate.get("external_ids")
+    return normalise_isrc(external.get("isrc")) if isinstance(external, Mapping) else ""
+
+
 # -- queries ------------------------------------------------------------------------------------
 
 
@@ -348,8 +363,9 @@ def is_match(artist: str, title: str, candidate: Mapping[str, Any]) -> bool:
 
 
 def _rank(
-    artist: str, title: str, duration: int, candidate: Mapping[str, Any], index: int
-) -> tuple[int, int, int, int, int, int]:
+    artist: str, title: str, duration: int, isrc: str, candidate: Mapping[str, Any], index: int
+) -> tuple[int, int, int, int, int, int, int]:
+    other_recording = 1 if isrc and candidate_isrc(candidate) != isrc else 0
     name = str(candidate.get("name") or "")
     wanted = split_title(title)
     found = split_title(name)
@@ -362,7 +378,7 @@ def _rank(
     )
     length = _int(candidate.get("duration_ms")) // 1000
     duration_gap = abs(length - duration) if duration > 0 and length > 0 else 0
-    return (exact, flavour_gap, unplayable, uncredited, duration_gap, index)
+    return (other_recording, exact, flavour_gap, unplayable, uncredited, duration_gap, index)
 
 
 def _int(value: Any) -> int:
@@ -378,16 +394,18 @@ def best_candidate(
     candidates: Sequence[Mapping[str, Any]],
     *,
     duration: int = 0,
+    isrc: str = "",
 ) -> Mapping[str, Any] | None:
     """Return the best accepted candidate, or None — never an arbitrary first result.
 
-    Among accepted candidates: the exact title first, then the one whose version notes describe
+    Among accepted candidates: the recording the Last.fm track names by `isrc`, when it names
+    one (`external_ids.isrc`); then the exact title, then the one whose version notes describe
     the same kind of recording ("Live", "Remaster"), then a playable one, then one without guest
     artists Last.fm does not name, then the closest length (`duration` in seconds, 0 = unknown),
     then search order.
     """
     accepted = [
-        (_rank(artist, title, duration, candidate, index), candidate)
+        (_rank(artist, title, duration, isrc, candidate, index), candidate)
         for index, candidate in enumerate(candidates)
         if candidate and is_match(artist, title, candidate)
     ]

@@ -46,6 +46,7 @@ from .errors import (
 from .mirror_options import SOURCE_LIKED_SONGS, MirrorOptions
 from .mirror_source import MirrorState, batch, fingerprint, read_liked, read_playlist
 from .playlist_edit import align, plan_edit
+from .readable import check_readable
 from .reasons import (
     REASON_ALREADY_PRESENT,
     REASON_NOTHING_ADDABLE,
@@ -93,9 +94,10 @@ class _Plan:
 async def run_mirror(ctx: SyncContext, options: MirrorOptions, record: RunRecord) -> None:
     """Mirror `options.source` into `options.targets`, filling `record` (see the module docstring).
 
-    Raises `SyncInputError` before anything is written for an unknown source or target, a target
-    that is the source, no targets, an invalid pattern or an out-of-range option. Spotify errors
-    while reading the source escape to the engine, which maps them (`rate_limited`, `failed`).
+    Raises `SyncInputError` before anything is written for an unknown source or one the account
+    cannot read (`core/readable.py`), an unknown target, a target that is the source, no
+    targets, an invalid pattern or an out-of-range option. Spotify errors while reading the
+    source escape to the engine, which maps them (`rate_limited`, `failed`).
     """
     options.check()
     now = ctx.now()
@@ -166,6 +168,7 @@ async def _plan_playlist(
 
 
 async def _resolve_source(ctx: SyncContext, options: MirrorOptions) -> PlaylistRecord:
+    """Return the source playlist; refuse one that is not found or the account cannot read."""
     resolution = await ctx.playlists.resolve(options.source.strip())
     if resolution is None:
         raise SyncInputError(
@@ -173,6 +176,7 @@ async def _resolve_source(ctx: SyncContext, options: MirrorOptions) -> PlaylistR
             f"Source playlist {options.source!r} was not found",
             {"source": options.source},
         )
+    check_readable(resolution.record, ctx.playlists.user_id)
     return resolution.record
 
 

@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 _ID = re.compile(r"^[0-9A-Za-z]{22}$")
 _URI = re.compile(r"^spotify:(?:user:[^:]+:)?playlist:([0-9A-Za-z]{22})$")
+_TRACK_URI = re.compile(r"^spotify:track:([0-9A-Za-z]{22})$")
 _WHITESPACE = re.compile(r"\s+")
 
 # Spotify does not document the longest playlist name it accepts. Its apps stop at 100
@@ -62,24 +63,41 @@ class PlaylistReference:
         return name_key(self.name) if self.name is not None else None
 
 
+def _link_id(text: str, kind: str) -> str | None:
+    """Return the id in an `https://open.spotify.com/[intl-xx/]<kind>/ID?si=…` link, if it is one."""
+    if not text.lower().startswith(("http://", "https://", "open.spotify.com/")):
+        return None
+    url = urlparse(text if "://" in text else f"https://{text}")
+    host = url.hostname or ""
+    if host == "spotify.com" or host.endswith(".spotify.com"):
+        parts = [part for part in url.path.split("/") if part]
+        if kind in parts:
+            index = parts.index(kind)
+            if index + 1 < len(parts) and is_playlist_id(parts[index + 1]):
+                return parts[index + 1]
+    return None
+
+
 def parse_reference(text: str) -> PlaylistReference:
     """Parse `spotify:playlist:ID`, `https://open.spotify.com/[intl-xx/]playlist/ID?si=…`, an id, or a name."""
     raw = text
     text = text.strip()
     if match := _URI.match(text):
         return PlaylistReference(raw=raw, playlist_id=match.group(1), name=None)
-    if text.lower().startswith(("http://", "https://", "open.spotify.com/")):
-        url = urlparse(text if "://" in text else f"https://{text}")
-        host = url.hostname or ""
-        if host == "spotify.com" or host.endswith(".spotify.com"):
-            parts = [part for part in url.path.split("/") if part]
-            if "playlist" in parts:
-                index = parts.index("playlist")
-                if index + 1 < len(parts) and is_playlist_id(parts[index + 1]):
-                    return PlaylistReference(raw=raw, playlist_id=parts[index + 1], name=None)
+    if (playlist_id := _link_id(text, "playlist")) is not None:
+        return PlaylistReference(raw=raw, playlist_id=playlist_id, name=None)
     if is_playlist_id(text):
         return PlaylistReference(raw=raw, playlist_id=text, name=text)
     return PlaylistReference(raw=raw, playlist_id=None, name=text)
+
+
+def track_uri(text: str) -> str | None:
+    """Return the `spotify:track:ID` a track URI or `open.spotify.com/track/ID` link names."""
+    text = text.strip()
+    if _TRACK_URI.match(text):
+        return text
+    track_id = _link_id(text, "track")
+    return f"spotify:track:{track_id}" if track_id is not None else None
 
 
 def printable(text: str) -> bool:

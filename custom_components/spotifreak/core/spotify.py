@@ -20,6 +20,7 @@ from typing import Any, Final, Protocol
 import requests
 import spotipy
 
+from .call_window import CallWindow
 from .errors import SpotifyError, SpotifyUnavailableError
 from .spotify_errors import (
     UnparsedAnswerError,
@@ -126,12 +127,16 @@ class CallCounter:
         self._parent = parent
         self.total = 0
         self.by_endpoint: Counter[str] = Counter()
+        # The account's calls over the last day (set on the account's counter by the host).
+        self.window: CallWindow | None = None
 
     def add(self, endpoint: str) -> None:
-        """Count one request (and count it in the parent too)."""
+        """Count one request (and count it in the parent and the rolling window too)."""
         with self._lock:
             self.total += 1
             self.by_endpoint[endpoint] += 1
+        if self.window is not None:
+            self.window.add()
         if self._parent is not None:
             self._parent.add(endpoint)
 
