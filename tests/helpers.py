@@ -5,17 +5,51 @@ from __future__ import annotations
 import copy
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import aiohttp
 
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.spotifreak.const import DOMAIN
+from custom_components.spotifreak.const import DOMAIN, SPOTIFY_SCOPES
 from tests.emulator import Emulator
 
 ITEMS = "/v1/playlists/{playlist_id}/items"
 NEWEST_HA = "2026.10.4"  # the environment snapshots and generated translations are recorded in
+
+
+REDIRECT_URI = "https://example.com/auth/external/callback"
+
+
+async def authorize_in_browser(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    result: dict[str, Any],
+) -> dict[str, Any]:
+    """Follow a config flow's external step like a browser: the emulator's /authorize, then
+    Home Assistant's callback (the test needs the `current_request_with_host` fixture)."""
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    url = urlparse(result["url"])
+    query = parse_qs(url.query)
+    assert query["redirect_uri"] == [REDIRECT_URI]
+    assert set(query["scope"][0].split()) == set(SPOTIFY_SCOPES)
+    async with (
+        aiohttp.ClientSession() as browser,
+        browser.get(result["url"], allow_redirects=False) as response,
+    ):
+        assert response.status == 302
+        location = urlparse(response.headers["Location"])
+    callback = parse_qs(location.query)
+    assert callback["state"] == query["state"]
+    client = await hass_client_no_auth()
+    response = await client.get(f"{location.path}?{location.query}")
+    assert response.status == 200
+    return dict(await hass.config_entries.flow.async_configure(result["flow_id"]))
 
 
 def entity_id(
@@ -98,13 +132,14 @@ async def restart_from(
     """Set an entry up again from `saved`, a copy of the storage taken at the moment of a power
     loss or a kill: what an unclean stop leaves on disk. Nothing held in memory survives (the
     entry is unloaded first so that its tasks stop; what the unload writes is thrown away)."""
-    from custom_components.spotifreak.api import BLOCKED_UNTIL
+    from custom_components.spotifreak.api import BLOCKED_UNTIL, QUOTA_UNTIL
 
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     hass_storage.clear()
     hass_storage.update(copy.deepcopy(saved))
     hass.data.pop(BLOCKED_UNTIL, None)
+    hass.data.pop(QUOTA_UNTIL, None)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 

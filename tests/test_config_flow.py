@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
-import aiohttp
 import pytest
 
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
@@ -17,6 +15,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.spotifreak.const import (
+    CONF_AUTHORIZATION_LIFETIME,
+    CONF_DAILY_CALL_BUDGET,
     CONF_EXPORT_PATH,
     CONF_INCLUDE_COLLABORATIVE,
     CONF_INCLUDE_PRIVATE,
@@ -26,38 +26,12 @@ from custom_components.spotifreak.const import (
     CONF_STALE_AFTER,
     CONF_STALE_POLICY,
     DOMAIN,
-    SPOTIFY_SCOPES,
 )
 from tests.emulator import Emulator, Fault
 
+from .helpers import authorize_in_browser as _authorize
+
 pytestmark = pytest.mark.usefixtures("current_request_with_host", "setup_credentials")
-
-REDIRECT_URI = "https://example.com/auth/external/callback"
-
-
-async def _authorize(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    result: dict[str, Any],
-) -> dict[str, Any]:
-    """Follow the external step like a browser: the emulator's /authorize, then the callback."""
-    assert result["type"] is FlowResultType.EXTERNAL_STEP
-    url = urlparse(result["url"])
-    query = parse_qs(url.query)
-    assert query["redirect_uri"] == [REDIRECT_URI]
-    assert set(query["scope"][0].split()) == set(SPOTIFY_SCOPES)
-    async with (
-        aiohttp.ClientSession() as browser,
-        browser.get(result["url"], allow_redirects=False) as response,
-    ):
-        assert response.status == 302
-        location = urlparse(response.headers["Location"])
-    callback = parse_qs(location.query)
-    assert callback["state"] == query["state"]
-    client = await hass_client_no_auth()
-    response = await client.get(f"{location.path}?{location.query}")
-    assert response.status == 200
-    return dict(await hass.config_entries.flow.async_configure(result["flow_id"]))
 
 
 async def test_full_flow(
@@ -288,4 +262,49 @@ async def test_options_interval_range(
         await hass.config_entries.options.async_configure(
             result["flow_id"], _options(**{CONF_REFRESH_INTERVAL: interval})
         )
+    assert entry.options == {}
+
+
+async def test_options_daily_budget_and_authorization_lifetime(
+    hass: HomeAssistant, setup_entry: Callable[[], Awaitable[MockConfigEntry]]
+) -> None:
+    """Both are saved and used; the budget is optional (left empty: none)."""
+    entry = await setup_entry()
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        _options(**{CONF_DAILY_CALL_BUDGET: 800, CONF_AUTHORIZATION_LIFETIME: 5}),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options[CONF_DAILY_CALL_BUDGET] == 800
+    assert entry.options[CONF_AUTHORIZATION_LIFETIME] == 5
+    assert entry.runtime_data.coordinator.daily_call_budget == 800
+    assert entry.runtime_data.health.lifetime_months == 5
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], _options())
+    await hass.async_block_till_done()
+    assert CONF_DAILY_CALL_BUDGET not in entry.options
+    assert entry.options[CONF_AUTHORIZATION_LIFETIME] == 5  # the form starts from the current
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {CONF_DAILY_CALL_BUDGET: 9},
+        {CONF_AUTHORIZATION_LIFETIME: 0},
+        {CONF_AUTHORIZATION_LIFETIME: 25},
+    ],
+)
+async def test_options_budget_and_lifetime_ranges(
+    hass: HomeAssistant,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    changes: dict[str, Any],
+) -> None:
+    """A budget under 10 calls, or a lifetime outside 1 to 24 months, is refused."""
+    entry = await setup_entry()
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    with pytest.raises(InvalidData):
+        await hass.config_entries.options.async_configure(result["flow_id"], _options(**changes))
     assert entry.options == {}

@@ -19,6 +19,7 @@ from .const import DEFAULT_SPOTIFY_API_URL, DOMAIN, ENV_SPOTIFY_API_URL
 from .coordinator import PlaylistCacheCoordinator, async_remove_stores
 from .core.spotify import SpotifyClient
 from .entity import async_register_account_device
+from .health import AccountHealth, async_remove_usage_store
 from .issues import async_delete_entry_issues
 from .models import SpotifreakConfigEntry, SpotifreakData
 from .playlist_history import async_remove_history_store
@@ -56,15 +57,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) -
     # Building spotipy's requests session touches the file system (certificates): executor.
     client = await hass.async_add_executor_job(SpotifyClient, api_url)
     spotify = SpotifyAccount(hass, entry, session, client)
+    health = AccountHealth(hass, entry, spotify)
+    await health.async_load()  # before the first call: the day's calls go on counting
+    entry.async_on_unload(health.async_flush)
     assert entry.unique_id is not None
-    coordinator = PlaylistCacheCoordinator(hass, entry, spotify, user_id=entry.unique_id)
+    coordinator = PlaylistCacheCoordinator(
+        hass, entry, spotify, user_id=entry.unique_id, calls_24h=health.calls_24h
+    )
     await coordinator.async_config_entry_first_refresh()
     syncs = SyncManager(hass, entry, spotify, coordinator.directory)
     await syncs.async_load()
+    health.async_start()
+    entry.async_on_unload(coordinator.async_add_listener(health.async_judge))
     entry.runtime_data = SpotifreakData(
         spotify=spotify,
         coordinator=coordinator,
         syncs=syncs,
+        health=health,
         account_device_id=async_register_account_device(hass, entry),
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -83,4 +92,5 @@ async def async_remove_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) 
     await async_remove_stores(hass, entry)
     await async_remove_sync_store(hass, entry.entry_id)
     await async_remove_history_store(hass, entry.entry_id)
+    await async_remove_usage_store(hass, entry.entry_id)
     async_delete_entry_issues(hass, entry.entry_id)

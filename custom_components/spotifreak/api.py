@@ -2,8 +2,9 @@
 
 Everything that talks to Spotify goes through `SpotifyAccount.async_run`: it makes sure the token is
 valid, hands it to the blocking `SpotifyClient`, runs the job in the executor, refreshes the token
-once on a 401, keeps the account silent until a `Retry-After` has passed (stored at once), and
-fails fast, without any call, while the user is asked to authorize the account again.
+once on a 401, keeps the account silent until a `Retry-After` has passed (stored at once; a
+`QUOTA_EXCEEDED` one is remembered as such), and fails fast, without any call, while the user is
+asked to authorize the account again.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from homeassistant.util.hass_dict import HassKey
 from .const import DOMAIN, LOGGER
 from .core.errors import (
     SpotifyAuthError,
+    SpotifyQuotaError,
     SpotifyRateLimitError,
     SpotifyReauthError,
     SpotifyUnavailableError,
@@ -70,6 +72,8 @@ def token_error(err: ClientError) -> SpotifyAuthError | SpotifyUnavailableError:
 # Retry-After deadlines per entry, kept in hass.data so that a reload or a setup retry cannot
 # call Spotify early.
 BLOCKED_UNTIL: HassKey[dict[str, datetime]] = HassKey(f"{DOMAIN}_blocked_until")
+# When a block Spotify's `QUOTA_EXCEEDED` asked for lifts, per entry.
+QUOTA_UNTIL: HassKey[dict[str, datetime]] = HassKey(f"{DOMAIN}_quota_until")
 
 
 class SpotifyAccount:
@@ -89,8 +93,9 @@ class SpotifyAccount:
         self.client = client
         self._refresh_lock = asyncio.Lock()
         # Awaited as soon as a 429 moves the deadline: the coordinator stores it at once (Home
-        # Assistant's stop does not unload entries, so nothing later would).
-        self.on_blocked: Callable[[], Awaitable[None]] | None = None
+        # Assistant's stop does not unload entries, so nothing later would), the account's
+        # health raises the quota repair issue.
+        self.on_blocked: list[Callable[[], Awaitable[None]]] = []
 
     @property
     def blocked_until(self) -> datetime | None:
@@ -112,6 +117,19 @@ class SpotifyAccount:
         entry), no token refresh or call can succeed, so none is tried.
         """
         return any(self._entry.async_get_active_flows(self._hass, {SOURCE_REAUTH}))
+
+    @property
+    def quota_until(self) -> datetime | None:
+        """Return when a block for Spotify's `QUOTA_EXCEEDED` lifts (None: none is known)."""
+        return self._hass.data.get(QUOTA_UNTIL, {}).get(self._entry.entry_id)
+
+    @quota_until.setter
+    def quota_until(self, value: datetime | None) -> None:
+        quotas = self._hass.data.setdefault(QUOTA_UNTIL, {})
+        if value is None:
+            quotas.pop(self._entry.entry_id, None)
+        else:
+            quotas[self._entry.entry_id] = value
 
     @property
     def retry_after(self) -> int | None:
@@ -165,18 +183,24 @@ class SpotifyAccount:
                 client.set_token(await self._async_token(refused=token))
                 return await self._hass.async_add_executor_job(job, client)
         except SpotifyRateLimitError as err:
-            await self._async_block(err.retry_after)
+            await self._async_block(err)
             raise
 
-    async def _async_block(self, retry_after: int) -> None:
-        """Keep the account silent for `retry_after` seconds, and have the deadline stored now."""
+    async def _async_block(self, err: SpotifyRateLimitError) -> None:
+        """Keep the account silent for the 429's `Retry-After`; have the deadline stored now."""
         before = self.blocked_until
-        self.blocked_until = dt_util.utcnow() + timedelta(seconds=retry_after)
-        if self.blocked_until != before and self.on_blocked is not None:
+        deadline = dt_util.utcnow() + timedelta(seconds=err.retry_after)
+        self.blocked_until = deadline
+        if isinstance(err, SpotifyQuotaError):
+            quota = self.quota_until
+            self.quota_until = max(deadline, quota) if quota is not None else deadline
+        if self.blocked_until == before:
+            return
+        for listener in self.on_blocked:
             try:
-                await self.on_blocked()
-            except HomeAssistantError as err:  # the 429 itself is what the caller must see
-                LOGGER.warning("Spotify's Retry-After deadline could not be stored: %s", err)
+                await listener()
+            except HomeAssistantError as failure:  # the 429 is what the caller must see
+                LOGGER.warning("Spotify's Retry-After deadline could not be stored: %s", failure)
 
     def bound(self, client: SpotifyClient) -> SpotifyRunner:
         """Return `async_run` bound to one client (a sync run's counting fork)."""

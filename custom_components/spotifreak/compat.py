@@ -17,6 +17,15 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .const import DOMAIN, STORAGE_VERSION
 
+try:  # after 2025.4: a repairs flow's steps return their own result type
+    from homeassistant.components.repairs import RepairsFlowResult
+except ImportError:  # pragma: no cover - 2025.4: a plain flow result
+    from homeassistant.data_entry_flow import (  # type: ignore[assignment]
+        FlowResult as RepairsFlowResult,
+    )
+
+__all__ = ["RepairsFlowResult"]
+
 
 def _accepts(function: Callable[..., Any], parameter: str) -> bool:
     return parameter in inspect.signature(function).parameters

@@ -36,9 +36,12 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.util import dt as dt_util
 
 from .config_subentry_flow import SUBENTRY_FLOWS
 from .const import (
+    CONF_AUTHORIZATION_LIFETIME,
+    CONF_DAILY_CALL_BUDGET,
     CONF_EXPORT_PATH,
     CONF_HISTORY_MAX_BYTES,
     CONF_HISTORY_VERSIONS,
@@ -51,6 +54,7 @@ from .const import (
     CONF_REFRESH_INTERVAL,
     CONF_STALE_AFTER,
     CONF_STALE_POLICY,
+    DATA_AUTHORIZED_AT,
     DEFAULT_LASTFM_API_URL,
     DEFAULT_REFRESH_INTERVAL,
     DEFAULT_SPOTIFY_API_URL,
@@ -58,15 +62,22 @@ from .const import (
     ENV_LASTFM_API_URL,
     ENV_SPOTIFY_API_URL,
     LASTFM_API_CREATE_URL,
+    MAX_DAILY_CALL_BUDGET,
     MAX_HISTORY_MAX_BYTES,
     MAX_HISTORY_VERSIONS,
     MAX_REFRESH_INTERVAL,
+    MIN_DAILY_CALL_BUDGET,
     MIN_HISTORY_MAX_BYTES,
     MIN_HISTORY_VERSIONS,
     MIN_REFRESH_INTERVAL,
     SPOTIFY_SCOPES,
     STALE_POLICIES,
     STALE_POLICY_FETCH,
+)
+from .core.authorization import (
+    DEFAULT_LIFETIME_MONTHS,
+    LIFETIME_MONTHS_MAX,
+    LIFETIME_MONTHS_MIN,
 )
 from .core.errors import (
     LastfmAuthError,
@@ -106,7 +117,12 @@ class SpotifreakFlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, 
         return {"scope": " ".join(SPOTIFY_SCOPES)}
 
     async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
-        """Read the account and create (or update) its entry."""
+        """Read the account and create (or update) its entry, noting when it was authorized.
+
+        Spotify ends an authorization six months after it was given (reauth and reconfigure
+        give a new one): `authorized_at` is what the expiry sensor and repair issue count from.
+        """
+        data = {**data, DATA_AUTHORIZED_AT: dt_util.utcnow().isoformat()}
         try:
             account = await self.hass.async_add_executor_job(
                 _read_account, data[CONF_TOKEN][CONF_ACCESS_TOKEN]
@@ -261,6 +277,14 @@ def _cache_option_errors(options: dict[str, Any], user_input: dict[str, Any]) ->
     else:
         options[CONF_STALE_AFTER] = int(stale_after)
     options[CONF_OWNERS] = _clean_owners(user_input.get(CONF_OWNERS))
+    budget = user_input.get(CONF_DAILY_CALL_BUDGET)
+    if budget in (None, ""):
+        options.pop(CONF_DAILY_CALL_BUDGET, None)
+    else:
+        options[CONF_DAILY_CALL_BUDGET] = int(budget)
+    options[CONF_AUTHORIZATION_LIFETIME] = int(
+        user_input.get(CONF_AUTHORIZATION_LIFETIME, DEFAULT_LIFETIME_MONTHS)
+    )
     export_path = str(user_input.get(CONF_EXPORT_PATH) or "").strip()
     if export_path:
         options[CONF_EXPORT_PATH] = export_path
@@ -269,16 +293,16 @@ def _cache_option_errors(options: dict[str, Any], user_input: dict[str, Any]) ->
     return errors
 
 
-def _minutes(maximum: int) -> NumberSelector:
+def _number(minimum: int, maximum: int, unit: str) -> NumberSelector:
     return NumberSelector(
         NumberSelectorConfig(
-            min=MIN_REFRESH_INTERVAL,
-            max=maximum,
-            step=1,
-            mode=NumberSelectorMode.BOX,
-            unit_of_measurement="min",
+            min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement=unit
         )
     )
+
+
+def _minutes(maximum: int) -> NumberSelector:
+    return _number(MIN_REFRESH_INTERVAL, maximum, "min")
 
 
 def _cache_fields(current: dict[str, Any]) -> dict[vol.Marker, Any]:
@@ -312,6 +336,29 @@ def _cache_fields(current: dict[str, Any]) -> dict[vol.Marker, Any]:
         vol.Optional(
             CONF_EXPORT_PATH, description={"suggested_value": current.get(CONF_EXPORT_PATH)}
         ): TextSelector(TextSelectorConfig(type=TextSelectorType.TEXT)),
+        **_health_fields(current),
+    }
+
+
+def _health_fields(current: dict[str, Any]) -> dict[vol.Marker, Any]:
+    """Return the form's fields of the account's standing: daily budget, authorization life."""
+    return {
+        vol.Optional(
+            CONF_DAILY_CALL_BUDGET,
+            description={"suggested_value": current.get(CONF_DAILY_CALL_BUDGET)},
+        ): vol.All(
+            _number(MIN_DAILY_CALL_BUDGET, MAX_DAILY_CALL_BUDGET, "calls"),
+            vol.Coerce(int),
+            vol.Range(min=MIN_DAILY_CALL_BUDGET, max=MAX_DAILY_CALL_BUDGET),
+        ),
+        vol.Required(
+            CONF_AUTHORIZATION_LIFETIME,
+            default=current.get(CONF_AUTHORIZATION_LIFETIME, DEFAULT_LIFETIME_MONTHS),
+        ): vol.All(
+            _number(LIFETIME_MONTHS_MIN, LIFETIME_MONTHS_MAX, "months"),
+            vol.Coerce(int),
+            vol.Range(min=LIFETIME_MONTHS_MIN, max=LIFETIME_MONTHS_MAX),
+        ),
     }
 
 

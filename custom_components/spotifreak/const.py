@@ -41,6 +41,11 @@ CONF_LASTFM_API_KEY: Final = "lastfm_api_key"
 CONF_LASTFM_USERNAME: Final = "lastfm_username"
 CONF_HISTORY_VERSIONS: Final = "history_versions"
 CONF_HISTORY_MAX_BYTES: Final = "history_max_bytes"
+CONF_DAILY_CALL_BUDGET: Final = "daily_call_budget"
+CONF_AUTHORIZATION_LIFETIME: Final = "authorization_lifetime_months"
+
+# Entry data: when the account authorized Spotifreak (setup, reauth, reconfigure), ISO 8601.
+DATA_AUTHORIZED_AT: Final = "authorized_at"
 
 DEFAULT_REFRESH_INTERVAL: Final = 30  # minutes
 MIN_REFRESH_INTERVAL: Final = 5
@@ -53,6 +58,8 @@ MIN_HISTORY_VERSIONS: Final = 1
 MAX_HISTORY_VERSIONS: Final = 100
 MIN_HISTORY_MAX_BYTES: Final = 100_000
 MAX_HISTORY_MAX_BYTES: Final = 100_000_000
+MIN_DAILY_CALL_BUDGET: Final = 10
+MAX_DAILY_CALL_BUDGET: Final = 1_000_000
 
 # Action fields
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"

@@ -2,14 +2,24 @@
 
 The cache and the policy for using it live in `core/directory.py`. This module gives them Home
 Assistant's plumbing: the refresh schedule (none at start-up while the stored cache is fresh), the
-Store, the staleness tick and repair issue, the export file, the refreshed event, and the
-entities' listeners.
+daily call budget, the Store, the staleness tick and repair issue, the export file, the refreshed
+event, and the entities' listeners.
+
+The daily call budget (`daily_call_budget`, optional): a refresh Spotifreak would start by itself
+(the schedule, a stale cache before a sync, a name missing from the cache) that would take the
+account's calls of the last 24 hours over the budget — estimated as ⌈playlists / 50⌉ from the
+cache, or what the last refresh cost if more — is skipped: no call, the cache is served as it is,
+`last_refresh_result` says `skipped_budget`, and nothing fails. The cache stale sensor still turns
+on when the cache grows old, but a skip raises no repair issue: nothing is broken. A refresh the
+user asks for (`spotifreak.refresh_playlist_cache`) always runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from enum import StrEnum
+import math
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -25,6 +35,7 @@ from homeassistant.util import dt as dt_util
 from .api import SpotifyAccount
 from .compat import entry_store, update_failed
 from .const import (
+    CONF_DAILY_CALL_BUDGET,
     CONF_EXPORT_PATH,
     CONF_INCLUDE_COLLABORATIVE,
     CONF_INCLUDE_PRIVATE,
@@ -48,12 +59,21 @@ from .core.errors import (
 )
 from .core.export import ExportError, ExportMark, remove_export, write_export
 from .core.records import PlaylistRecord
+from .core.spotify import PLAYLISTS_PAGE_LIMIT
 from .errors import spotify_error
 from .issues import ISSUE_CACHE_STALE, async_create_entry_issue, async_delete_entry_issue
 
 TICK = timedelta(minutes=1)
 RETRY_FAILED_REFRESH = timedelta(minutes=5)
 STORE_SAVE_DELAY = 10  # seconds: write-backs after fallback fetches are batched
+
+
+class RefreshResult(StrEnum):
+    """How the last refresh attempt ended (`last_refresh_result`)."""
+
+    SUCCESS = "success"
+    FAILED = "failed"
+    SKIPPED_BUDGET = "skipped_budget"  # it would have gone over the daily call budget
 
 
 def cache_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
@@ -101,8 +121,14 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         entry: ConfigEntry[Any],
         spotify: SpotifyAccount,
         user_id: str,
+        *,
+        calls_24h: Callable[[], int] = lambda: 0,
     ) -> None:
-        """Initialize the coordinator and the account's playlist directory."""
+        """Initialize the coordinator and the account's playlist directory.
+
+        `calls_24h` returns the account's Spotify calls of the last 24 hours (the budget's
+        measure).
+        """
         options = entry.options
         self.refresh_interval = timedelta(
             minutes=options.get(CONF_REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL)
@@ -111,6 +137,8 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
             minutes=options.get(CONF_STALE_AFTER, 2 * self.refresh_interval.total_seconds() / 60)
         )
         self.stale_policy: str = options.get(CONF_STALE_POLICY, STALE_POLICY_FETCH)
+        self.daily_call_budget: int | None = options.get(CONF_DAILY_CALL_BUDGET) or None
+        self._calls_24h = calls_24h
         self.directory = PlaylistDirectory(
             user_id,
             spotify.async_run,
@@ -137,12 +165,15 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         self._export_problem: str | None = None
         self._store = cache_store(hass, entry.entry_id)
         self.stale = False
+        self._stale_issue = False
         self.last_refresh_calls: int | None = None
         self.last_refresh_duration_ms: int | None = None
         self.last_refresh_error: SpotifyError | None = None
+        self.last_refresh_result: RefreshResult | None = None
+        self._asked = 0  # refreshes the user asked for, in flight: never skipped for the budget
         self._startup = True
         self._filter_changed = False
-        spotify.on_blocked = self.async_flush  # a Retry-After deadline is stored at once
+        spotify.on_blocked.append(self.async_flush)  # a Retry-After deadline is stored at once
 
     @property
     def data(self) -> PlaylistCache:
@@ -190,12 +221,17 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         if first and (self._stored_cache_is_fresh(started) or self._blocked_at_start()):
             return self.data
         self.update_interval = self.refresh_interval
+        if self._over_budget():
+            self.last_refresh_result = RefreshResult.SKIPPED_BUDGET
+            self._update_staleness()
+            return self.data
         fork = self.spotify.client.fork()
         try:
             diff = await self.directory.refresh(self.spotify.bound(fork))
         except SpotifyError as err:
             return self._refresh_failed(err, first)
         self.last_refresh_error = None
+        self.last_refresh_result = RefreshResult.SUCCESS
         self._filter_changed = False
         self.last_refresh_calls = fork.counter.total
         self.last_refresh_duration_ms = int((dt_util.utcnow() - started).total_seconds() * 1000)
@@ -212,6 +248,31 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
             return False
         self.update_interval = self.refresh_interval - age
         LOGGER.debug("Stored playlist cache is %s old; no refresh at start-up", age)
+        return True
+
+    def _over_budget(self) -> bool:
+        """Return whether a refresh Spotifreak starts by itself would exceed the daily budget.
+
+        Never before the first successful refresh (there would be nothing to serve), and never
+        when the user asked for it.
+        """
+        budget = self.daily_call_budget
+        if budget is None or self._asked or self.data.last_refreshed is None:
+            return False
+        estimate = max(
+            1, math.ceil(len(self.data) / PLAYLISTS_PAGE_LIMIT), self.last_refresh_calls or 0
+        )
+        used = self._calls_24h()
+        if used + estimate <= budget:
+            return False
+        LOGGER.debug(
+            "Skipping the playlist cache refresh of %s: %d calls in the last 24 h and about %d "
+            "more would exceed the daily budget of %d",
+            self.config_entry.title,
+            used,
+            estimate,
+            budget,
+        )
         return True
 
     def _blocked_at_start(self) -> bool:
@@ -233,6 +294,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         At start-up a stored cache is served instead; a refused refresh token starts reauth.
         """
         self.last_refresh_error = err
+        self.last_refresh_result = RefreshResult.FAILED
         if isinstance(err, SpotifyReauthError):
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="reauth_required"
@@ -262,13 +324,16 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
             raise self.last_refresh_error
 
     async def async_refresh_or_raise(self) -> None:
-        """Refresh as the user asked: raise a translated error when it failed."""
+        """Refresh as the user asked (whatever the budget): raise a translated error if it failed."""
         if self.spotify.reauth_pending:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="reauth_required")
+        self._asked += 1
         try:
             await self.directory.refresh_shared()
         except SpotifyError as err:
             raise spotify_error(err) from err
+        finally:
+            self._asked -= 1
         failure = self.last_exception
         if not self.last_update_success and failure is not None:
             # Failures that are not Spotify's (e.g. the token could not be refreshed).
@@ -355,13 +420,25 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
 
     @callback
     def _update_staleness(self) -> None:
-        """Judge staleness (older than `stale_after`, or never refreshed); raise or clear the issue."""
-        stale = self.directory.stale
-        if stale == self.stale:
+        """Judge staleness (older than `stale_after`, or never refreshed); raise or clear the issue.
+
+        A cache that grew stale only because refreshes were skipped for the budget raises none
+        (a refresh that failed since the last good one does).
+        """
+        self.stale = self.directory.stale
+        issue = (
+            self.stale
+            and self.cache_age is not None
+            and (
+                self.last_refresh_result is not RefreshResult.SKIPPED_BUDGET
+                or self.last_refresh_error is not None
+            )
+        )
+        if issue == self._stale_issue:
             return
-        self.stale = stale
+        self._stale_issue = issue
         entry_id = self.config_entry.entry_id
-        if stale and self.cache_age is not None:
+        if issue:
             async_create_entry_issue(
                 self.hass,
                 entry_id,
@@ -372,7 +449,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
                     "stale_after": str(int(self.stale_after.total_seconds() // 60)),
                 },
             )
-        elif not stale:
+        else:
             async_delete_entry_issue(self.hass, entry_id, ISSUE_CACHE_STALE)
 
     @callback

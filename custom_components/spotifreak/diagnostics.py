@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -10,7 +11,8 @@ from homeassistant.core import HomeAssistant
 from .api import SpotifyAccount
 from .const import CONF_LASTFM_API_KEY, CONF_LASTFM_USERNAME
 from .coordinator import PlaylistCacheCoordinator
-from .models import SpotifreakConfigEntry
+from .health import AccountHealth
+from .models import SpotifreakConfigEntry, SpotifreakData
 
 TO_REDACT = {
     "access_token",
@@ -37,7 +39,26 @@ async def async_get_config_entry_diagnostics(
         },
         "cache": _cache(entry.runtime_data.coordinator),
         "spotify": _spotify(entry.runtime_data.spotify, entry.runtime_data.coordinator),
+        "health": _health(entry.runtime_data.health, entry.runtime_data),
         "syncs": _syncs(entry),
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _health(health: AccountHealth, data: SpotifreakData) -> dict[str, Any]:
+    coordinator = data.coordinator
+    result = coordinator.last_refresh_result
+    return {
+        "authorized_at": _iso(health.authorized_at),
+        "authorization_expires": _iso(health.expires_at),
+        "authorization_lifetime_months": health.lifetime_months,
+        "api_calls_24h": health.calls_24h(),
+        "daily_call_budget": coordinator.daily_call_budget,
+        "last_refresh_result": str(result) if result is not None else None,
+        "quota_until": _iso(data.spotify.quota_until),
     }
 
 

@@ -12,7 +12,16 @@ from .const import DOMAIN
 
 ISSUE_CACHE_STALE = "cache_stale"
 ISSUE_LASTFM_AUTH = "lastfm_auth"
-ENTRY_ISSUES = (ISSUE_CACHE_STALE, ISSUE_LASTFM_AUTH)
+ISSUE_AUTHORIZATION_SOON = "authorization_expiring"
+ISSUE_AUTHORIZATION_DUE = "authorization_expires_today"
+ISSUE_QUOTA_EXCEEDED = "quota_exceeded"
+ENTRY_ISSUES = (
+    ISSUE_CACHE_STALE,
+    ISSUE_LASTFM_AUTH,
+    ISSUE_AUTHORIZATION_SOON,
+    ISSUE_AUTHORIZATION_DUE,
+    ISSUE_QUOTA_EXCEEDED,
+)
 
 
 def issue_id(kind: str, entry_id: str) -> str:

@@ -8,6 +8,7 @@ from homeassistant.config_entries import ConfigEntry
 
 from .api import SpotifyAccount
 from .coordinator import PlaylistCacheCoordinator
+from .health import AccountHealth
 from .syncs import SyncManager
 
 
@@ -18,6 +19,7 @@ class SpotifreakData:
     spotify: SpotifyAccount
     coordinator: PlaylistCacheCoordinator
     syncs: SyncManager
+    health: AccountHealth
     account_device_id: str
 
 

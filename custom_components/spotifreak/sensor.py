@@ -1,10 +1,11 @@
-"""Sensors of the playlist cache."""
+"""Sensors of the playlist cache, of the account's standing with Spotify, and of each sync."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -21,6 +22,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import PlaylistCacheCoordinator
 from .core.runs import FINAL_STATUSES, RunRecord
 from .entity import SpotifreakEntity, SyncEntity, async_add_sync_entities
+from .health import AccountHealth
 from .models import SpotifreakConfigEntry
 from .playlist_history import signal_history_changed
 from .sync_types import SYNC_TYPE_RETENTION
@@ -102,6 +104,29 @@ PLAYLIST_VERSIONS = SensorEntityDescription(
 
 
 @dataclass(frozen=True, kw_only=True)
+class HealthSensorEntityDescription(SensorEntityDescription):
+    """A sensor of the account's standing with Spotify (`health.py`)."""
+
+    value_fn: Callable[[AccountHealth], int | datetime | None]
+
+
+HEALTH_SENSORS: tuple[HealthSensorEntityDescription, ...] = (
+    HealthSensorEntityDescription(
+        key="authorization_expires",
+        translation_key="authorization_expires",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda health: health.expires_at,
+    ),
+    HealthSensorEntityDescription(
+        key="api_calls_24h",
+        translation_key="api_calls_24h",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda health: health.calls_24h(),
+    ),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
 class SyncSensorEntityDescription(SensorEntityDescription):
     """A sensor of a configured sync, read from its last run (of some sync types only, or all)."""
 
@@ -148,6 +173,10 @@ async def async_setup_entry(
     coordinator = entry.runtime_data.coordinator
     async_add_entities(CacheSensor(coordinator, description) for description in SENSORS)
     async_add_entities([PlaylistVersionsSensor(coordinator, entry.runtime_data.syncs)])
+    health = entry.runtime_data.health
+    async_add_entities(
+        HealthSensor(coordinator, health, description) for description in HEALTH_SENSORS
+    )
 
     def build(manager: SyncManager, subentry: ConfigSubentry) -> list[SyncEntity]:
         return [
@@ -173,6 +202,40 @@ class CacheSensor(SpotifreakEntity, SensorEntity):
     def native_value(self) -> int | float | datetime | None:
         """Return the value, read from the coordinator."""
         return self.entity_description.value_fn(self.coordinator)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return how the last refresh attempt ended (only on the last refreshed sensor)."""
+        if self.entity_description.key != "last_refreshed":
+            return None
+        result = self.coordinator.last_refresh_result
+        return {"last_refresh_result": str(result) if result is not None else None}
+
+
+class HealthSensor(SpotifreakEntity, SensorEntity):
+    """When the authorization expires, or the calls of the last day (ticking every minute)."""
+
+    entity_description: HealthSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: PlaylistCacheCoordinator,
+        health: AccountHealth,
+        description: HealthSensorEntityDescription,
+    ) -> None:
+        """Initialize the sensor on the account's device."""
+        super().__init__(coordinator, description)
+        self.health = health
+
+    @property
+    def available(self) -> bool:
+        """Return True: the account's standing does not depend on the cache."""
+        return True
+
+    @property
+    def native_value(self) -> int | datetime | None:
+        """Return the value (unknown: an authorization given before it was recorded)."""
+        return self.entity_description.value_fn(self.health)
 
 
 class PlaylistVersionsSensor(SpotifreakEntity, SensorEntity):
@@ -217,7 +280,7 @@ class SyncSensor(SyncEntity, SensorEntity):
         return self.entity_description.value_fn(run) if run is not None else None
 
     @property
-    def extra_state_attributes(self) -> dict[str, str | None] | None:
+    def extra_state_attributes(self) -> dict[str, Any] | None:
         """Return why the last run ended as it did (only on the result sensor)."""
         run = self.last_run
         if self.entity_description.key != "last_result" or run is None:
