@@ -52,6 +52,16 @@ async def authorize_in_browser(
     return dict(await hass.config_entries.flow.async_configure(result["flow_id"]))
 
 
+async def add_sync(
+    hass: HomeAssistant, entry: MockConfigEntry, kind: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Fill in and submit the form of a new configured sync; return the flow's result."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, kind), context={"source": "user"}
+    )
+    return dict(await hass.config_entries.subentries.async_configure(result["flow_id"], data))
+
+
 def entity_id(
     hass: HomeAssistant, entry: MockConfigEntry, key: str, platform: str = "sensor"
 ) -> str:

@@ -32,7 +32,7 @@ from custom_components.spotifreak.const import (
 from custom_components.spotifreak.issues import ISSUE_LASTFM_AUTH, issue_id
 from tests.emulator import Emulator, Fault
 from tests.emulator.library import LASTFM_API_KEY, LASTFM_SUSPENDED_API_KEY
-from tests.helpers import device_by_identifier, foreign_words
+from tests.helpers import add_sync, device_by_identifier, foreign_words
 
 
 async def _call(hass: HomeAssistant, action: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -427,11 +427,10 @@ async def test_options_lastfm_saved(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert init_integration.options[CONF_LASTFM_USERNAME] == user
-    result = await hass.config_entries.subentries.async_init(
-        (init_integration.entry_id, "lastfm_top_tracks"), context={"source": "user"}
-    )
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
+    result = await add_sync(
+        hass,
+        init_integration,
+        "lastfm_top_tracks",
         {
             "name": "Weekly Last.fm",
             "playlist": "Last.fm weekly",

@@ -7,8 +7,10 @@ archive: `_reference_problem`), a target that is the source, that Last.fm is set
 Last.fm sync would not replace an existing playlist Spotifreak did not create without leave.
 
 The playlists a sync reads (a mirror's source, the playlist a retention prunes) are checked in
-one place, `_source_errors`: today that a retention's playlist is one the account may write;
-checks that a source can be read at all belong there too.
+one place, `_source_errors`: today that a retention's playlist is one the account may write.
+Then, through the account's playlist cache, that a playlist the sync reads can be read
+(`async_playlist_problem`: the one check for every sync that reads a playlist, on
+`core/readable.py`).
 """
 
 from __future__ import annotations
@@ -17,16 +19,23 @@ from typing import Any
 
 import voluptuous as vol
 
-from homeassistant.config_entries import ConfigEntry, ConfigSubentryFlow, SubentryFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigSubentryFlow,
+    SubentryFlowResult,
+)
 from homeassistant.const import CONF_NAME
 from homeassistant.helpers.selector import TextSelector
 from homeassistant.util import dt as dt_util
 
 from .const import ATTR_PLAYLIST, CONF_LASTFM_API_KEY, CONF_LASTFM_USERNAME
+from .core.errors import SpotifyError
 from .core.lastfm import valid_username
 from .core.lastfm_options import MODE_REPLACE
 from .core.mirror_options import SOURCE_LIKED_SONGS
 from .core.patterns import PatternError, is_pattern, render, validate
+from .core.readable import unreadable
 from .core.records import PlaylistRecord
 from .core.references import NOT_A_PLAYLIST, name_key, parse_reference, reference_problem
 from .sync_types import SYNC_TYPE_LASTFM, SYNC_TYPE_MIRROR, SYNC_TYPE_RETENTION, SYNC_TYPES
@@ -53,6 +62,27 @@ def _reference_problem(text: str) -> str | None:
     return f"target_{problem}" if problem else None
 
 
+async def async_playlist_problem(
+    entry: ConfigEntry[Any], reference: str, *, pattern: bool = False
+) -> str | None:
+    """Return why a sync could not read the playlist `reference` names (a translation key).
+
+    Judged from the cached record — a playlist the cache misses is looked up as a run would —:
+    `unreadable_spotify_owned`, `unreadable_other_users` or `unreadable_not_found`. None when
+    it can be read, or when that cannot be told now (the account is not loaded, Spotify failed,
+    or — with `pattern`, for a sync whose playlist may be a date pattern — a pattern names no
+    playlist yet): the run checks again before anything is written.
+    """
+    if entry.state is not ConfigEntryState.LOADED or (pattern and is_pattern(reference)):
+        return None
+    coordinator = entry.runtime_data.coordinator
+    try:
+        resolution = await coordinator.directory.resolve(reference)
+    except SpotifyError:
+        return None
+    return unreadable(resolution.record if resolution else None, coordinator.user_id)
+
+
 class _SyncSubentryFlow(ConfigSubentryFlow):
     """A configured sync: the same form creates and reconfigures it."""
 
@@ -60,6 +90,10 @@ class _SyncSubentryFlow(ConfigSubentryFlow):
 
     def _validate(self, data: dict[str, Any]) -> dict[str, str]:
         raise NotImplementedError
+
+    async def _async_check_playlists(self, data: dict[str, Any]) -> dict[str, str]:
+        """Return the errors of playlists the sync reads (once the rest is valid)."""
+        return {}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Add a configured sync."""
@@ -80,7 +114,7 @@ class _SyncSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             data = {key: value for key, value in user_input.items() if key != CONF_NAME}
             title = str(user_input[CONF_NAME]).strip()
-            errors = self._validate(data)
+            errors = self._validate(data) or await self._async_check_playlists(data)
             if not errors:
                 if step_id == "reconfigure":
                     return self.async_update_and_abort(
@@ -127,6 +161,13 @@ class MirrorSubentryFlow(_SyncSubentryFlow):
             if same_id or same_name:
                 return {"targets": "target_is_source"}
         return _source_errors(self._get_entry(), "source", data["source"], written=False)
+
+    async def _async_check_playlists(self, data: dict[str, Any]) -> dict[str, str]:
+        """Refuse a source playlist the account cannot read (liked songs always can be)."""
+        if data["source"].casefold() == SOURCE_LIKED_SONGS:
+            return {}
+        problem = await async_playlist_problem(self._get_entry(), data["source"])
+        return {"source": problem} if problem else {}
 
 
 class LastfmSubentryFlow(_SyncSubentryFlow):

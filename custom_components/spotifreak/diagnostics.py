@@ -104,6 +104,7 @@ def _syncs(entry: SpotifreakConfigEntry) -> dict[str, Any]:
             for subentry in entry.subentries.values()
         ],
         "match_cache_entries": len(syncs.runs.match_cache),
+        "match_overrides": syncs.runs.match_cache.overrides(),
         "last_runs": [
             {
                 key: run.as_dict()[key]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -29,6 +29,7 @@ from .sync_types import SYNC_TYPE_RETENTION
 from .syncs import SyncManager
 
 PARALLEL_UPDATES = 0  # coordinator-driven: no per-entity polling
+UNMATCHED_SHOWN: Final = 25  # unmatched Last.fm tracks in the last result's attributes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -281,8 +282,17 @@ class SyncSensor(SyncEntity, SensorEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return why the last run ended as it did (only on the result sensor)."""
+        """Return why the last run ended as it did (only on the result sensor).
+
+        Also the Last.fm tracks the run could not match (the first 25, and how many there
+        were): what `spotifreak.set_lastfm_match` can fix.
+        """
         run = self.last_run
         if self.entity_description.key != "last_result" or run is None:
             return None
-        return {"reason": run.reason, "run_id": run.run_id}
+        return {
+            "reason": run.reason,
+            "run_id": run.run_id,
+            "unmatched": run.unmatched[:UNMATCHED_SHOWN],
+            "unmatched_count": len(run.unmatched),
+        }

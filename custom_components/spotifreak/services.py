@@ -39,6 +39,7 @@ SERVICE_SNAPSHOT_PLAYLIST = "snapshot_playlist"
 SERVICE_LIST_PLAYLIST_VERSIONS = "list_playlist_versions"
 SERVICE_RESTORE_PLAYLIST = "restore_playlist"
 SERVICE_REMOVE_DUPLICATES = "remove_duplicates"
+SERVICE_SET_LASTFM_MATCH = "set_lastfm_match"
 
 ATTR_SYNC_ID = "sync_id"
 HISTORY_LIMIT_DEFAULT = 20
@@ -81,6 +82,14 @@ RESTORE_SCHEMA = vol.Schema(
 )
 DUPLICATES_SCHEMA = vol.Schema(
     {**action_fields(DUPLICATES_OPTIONS), **DRY_RUN_SCHEMA, **ENTRY_SCHEMA}
+)
+MATCH_SCHEMA = vol.Schema(
+    {
+        vol.Required("artist"): cv.string,
+        vol.Required("title"): cv.string,
+        vol.Required("track"): cv.string,
+        **ENTRY_SCHEMA,
+    }
 )
 HISTORY_SCHEMA = vol.Schema(
     {
@@ -278,6 +287,13 @@ async def _async_get_run_history(call: ServiceCall) -> ServiceResponse:
     return {"runs": [run.as_dict() for run in runs]}
 
 
+async def _async_set_lastfm_match(call: ServiceCall) -> ServiceResponse:
+    syncs = async_get_entry(call.hass, call).runtime_data.syncs
+    artist, title = call.data["artist"].strip(), call.data["title"].strip()
+    uri = await syncs.async_set_lastfm_match(artist, title, call.data["track"])
+    return {"artist": artist, "title": title, "track": uri}
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions (from `async_setup`, once)."""
@@ -343,5 +359,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_REMOVE_DUPLICATES,
         _async_remove_duplicates,
         schema=DUPLICATES_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SET_LASTFM_MATCH,
+        _async_set_lastfm_match,
+        schema=MATCH_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )

@@ -58,6 +58,7 @@ from .core.reasons import (
     REASON_SPOTIFY_AUTH,
 )
 from .core.records import PlaylistRecord
+from .core.references import shown, track_uri
 from .core.runs import RunRecord, RunStatus
 from .errors import spotify_error
 from .issues import ISSUE_LASTFM_AUTH, async_create_entry_issue, async_delete_entry_issue
@@ -67,6 +68,7 @@ from .sync_types import SYNC_TYPE_LASTFM, SYNC_TYPES
 STORE_SAVE_DELAY: Final = 1
 # Ad hoc syncs (actions' sync_ids) whose state and history are kept: the most recently run.
 ADHOC_SYNCS_KEPT: Final = 50
+NO_MATCH: Final = "none"  # `set_lastfm_match`'s track that forbids any match
 
 
 def sync_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
@@ -308,6 +310,30 @@ class SyncManager:
         """Return a playlist's versions compared with it now; translated errors."""
         with _translated_errors():
             return await self.runs.versions(reference)
+
+    async def async_set_lastfm_match(self, artist: str, title: str, track: str) -> str | None:
+        """Fix the Spotify track of a Last.fm track, or forbid any (`none`); stored at once.
+
+        Every later run of the account's Last.fm syncs uses it instead of searching. Returns
+        the track URI (None: forbidden). Raises `ServiceValidationError` for a blank artist or
+        title, or a track that is not a track URI or link; nothing is stored then.
+        """
+        artist, title, track = artist.strip(), title.strip(), track.strip()
+        if not artist or not title:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="lastfm_match_incomplete"
+            )
+        uri = None if track.casefold() == NO_MATCH else track_uri(track)
+        if uri is None and track.casefold() != NO_MATCH:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_track",
+                translation_placeholders={"track": shown(track)},
+            )
+        self.runs.match_cache.set_override(artist, title, uri)
+        await self._async_save_now()
+        LOGGER.debug("Last.fm match of %r by %r set to %s", title, artist, uri or "none")
+        return uri
 
     def last_run(self, sync_id: str) -> RunRecord | None:
         """Return the newest finished run of a sync."""
