@@ -47,7 +47,14 @@ LASTFM_SYNC = {
     "public": False,
 }
 ACCOUNT_KEYS = {
-    "sensor": ("playlist_count", "last_refreshed", "cache_age", "api_calls"),
+    "sensor": (
+        "playlist_count",
+        "last_refreshed",
+        "cache_age",
+        "api_calls",
+        "api_calls_24h",
+        "authorization_expires",
+    ),
     "binary_sensor": ("cache_stale",),
 }
 SYNC_KEYS = {"sensor": ("last_run", "last_result", "tracks_added"), "button": ("run",)}
@@ -358,6 +365,18 @@ def dashboard_config(demo: Demo, *, with_tips: bool = True) -> dict[str, Any]:
                 {"entity": account["cache_age"], "name": "Cache age"},
                 {"entity": account["cache_stale"], "name": "Stale"},
                 {"entity": account["api_calls"], "name": "Spotify API calls"},
+            ],
+        },
+        {
+            "type": "entities",
+            "title": "Spotify account",
+            "entities": [
+                {"entity": account["api_calls_24h"], "name": "Spotify API calls (24 h)"},
+                {
+                    "entity": account["authorization_expires"],
+                    "name": "Authorization expires",
+                    "format": "date",
+                },
             ],
         },
         {

@@ -264,7 +264,7 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
     await ds.discover(demo)
     check(
         "account entities registered (by unique id)",
-        len(demo.account) == 5,
+        len(demo.account) == 7,
         demo.account,
         fatal=True,
     )
@@ -556,6 +556,10 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
     await check_playlist_rules(demo, report)
 
     # ---------------------------------------------------------------------------------------
+    report.section("Account health")
+    await _account_health_checks(demo, report, lastfm_user, lastfm_id)
+
+    # ---------------------------------------------------------------------------------------
     report.section("Spotify answering 429: Retry-After is honoured")
     count = await state_of(demo, demo.account["playlist_count"])
     await demo.emulator_post(
@@ -712,7 +716,7 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
     services = await client.ws("get_services")
     actions = set(services.get(ds.DOMAIN, {}))
     check(
-        "the frontend's action list (get_services) describes all eleven Spotifreak actions",
+        "the frontend's action list (get_services) describes all twelve Spotifreak actions",
         actions
         >= {
             "refresh_playlist_cache",
@@ -726,6 +730,7 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
             "restore_playlist",
             "prune_playlist",
             "remove_duplicates",
+            "set_lastfm_match",
         },
         sorted(actions),
     )
@@ -879,6 +884,111 @@ async def check_playlist_history(demo: ds.Demo, report: Report) -> None:
     )
     value = await wait_state(demo, sensor, lambda v: v == "2") if sensor else None
     check("the Playlist versions sensor counts 2", value == "2", (sensor, value))
+
+
+async def _account_health_checks(
+    demo: ds.Demo, report: Report, lastfm_user: str, lastfm_id: str
+) -> None:
+    """The expiry and 24-hour sensors, a source Spotify will not let the app read, a Last.fm
+    match fixed by the user, and Spotify's quota with its repair issue."""
+    client, check = demo.client, report.check
+    expires = await state_of(demo, demo.account["authorization_expires"])
+    try:
+        ahead = datetime.fromisoformat(expires) - datetime.now(UTC)
+    except ValueError:
+        ahead = timedelta(0)
+    check(
+        "authorization expires: about six months after the OAuth flow authorized the account",
+        timedelta(days=180) < ahead < timedelta(days=185),
+        expires,
+    )
+    calls = await state_of(demo, demo.account["api_calls_24h"])
+    made = (await demo.emulator_get("/_emulator/state"))["spotify_calls"]
+    check(
+        "Spotify API calls (24 h): every call of the account so far",
+        calls.isdigit() and 0 < int(calls) <= made,
+        (calls, made),
+    )
+
+    library = await demo.emulator_get("/_emulator/library")
+    followed = set(library["me_playlists"])
+    names = [p["name"] for p in library["playlists"] if p["id"] in followed]
+    editorial = next(
+        p["name"]
+        for p in library["playlists"]
+        if p["id"] in followed and p["owner"] == "spotify" and names.count(p["name"]) == 1
+    )
+    result = await ds.add_sync(
+        demo, "playlist_mirror", {**ds.MIRROR_SYNC, "name": "E2E editorial", "source": editorial}
+    )
+    check(
+        f"a mirror of Spotify's own {editorial!r} is refused in the form, naming the kind",
+        result.get("type") == "form"
+        and (result.get("errors") or {}).get("source") == "unreadable_spotify_owned",
+        result,
+    )
+    if result.get("type") == "form":
+        await client.request(
+            "DELETE", f"/api/config/config_entries/subentries/flow/{result['flow_id']}"
+        )
+
+    chart = library["lastfm"]["users"][lastfm_user]["7day"][: ds.LASTFM_SYNC["limit"]]
+    matched = {t["expected_uri"] for t in chart if t["expected_uri"]}
+    wrong = next(t for t in chart if t["expected_uri"])
+    right = next(t for t in library["tracks"] if t["uri"] not in matched)
+    await client.call_service(
+        ds.DOMAIN,
+        "set_lastfm_match",
+        {
+            "artist": wrong["artist"],
+            "title": wrong["name"],
+            "track": f"https://open.spotify.com/track/{right['id']}",
+        },
+    )
+    run = (await client.call_service(ds.DOMAIN, "run_sync", {"sync_id": lastfm_id}))["runs"][0]
+    library = await demo.emulator_get("/_emulator/library")
+    playlist = next(p for p in library["playlists"] if p["name"] == ds.LASTFM_SYNC["playlist"])
+    uris = [item["uri"] for item in playlist["items"]]
+    check(
+        "set_lastfm_match: the next run puts the chosen track where the search's one was",
+        run["status"] == "success" and right["uri"] in uris and wrong["expected_uri"] not in uris,
+        (run, wrong, right["uri"]),
+    )
+
+    issue_id = f"quota_exceeded_{demo.entry_id}"
+    await demo.emulator_post(
+        "/_emulator/faults",
+        {
+            "status": 429,
+            "retry_after": 3,
+            "path": "/v1/me/playlists",
+            "times": 1,
+            "body": {"error": {"status": 429, "message": "Quota", "reason": "QUOTA_EXCEEDED"}},
+        },
+    )
+    try:
+        await ws_call(demo, "refresh_playlist_cache", {})
+        check("a QUOTA_EXCEEDED refresh is an error", False, "no error")
+    except WSError as err:
+        check("a QUOTA_EXCEEDED refresh is an error", err.code == "home_assistant_error", err.error)
+    issues = (await client.ws("repairs/list_issues"))["issues"]
+    found = next((i for i in issues if i["issue_id"] == issue_id), None)
+    check(
+        "a quota_exceeded repair issue says when the wait ends",
+        found is not None and bool(found["translation_placeholders"].get("until")),
+        found,
+    )
+    await asyncio.sleep(3.5)
+    await report.attempt(
+        "after the wait the refresh works again",
+        lambda: client.call_service(ds.DOMAIN, "refresh_playlist_cache"),
+    )
+    issues = (await client.ws("repairs/list_issues"))["issues"]
+    check(
+        "… and the quota issue is gone",
+        all(i["issue_id"] != issue_id for i in issues),
+        [i["issue_id"] for i in issues],
+    )
 
 
 async def _confirm_http(demo: ds.Demo) -> None:
