@@ -398,6 +398,18 @@ async def test_a_plain_rate_limit_raises_no_quota_issue(
 # -- the daily call budget ---------------------------------------------------------------------
 
 
+async def _mirror(hass: HomeAssistant, target: str) -> dict[str, Any]:
+    run = await hass.services.async_call(
+        DOMAIN,
+        "mirror_playlist",
+        {"source": "liked_songs", "targets": [target], "only_new": False},
+        blocking=True,
+        return_response=True,
+    )
+    assert run is not None
+    return dict(run)
+
+
 @pytest.mark.freeze_time(NOW)
 @pytest.mark.parametrize("entry_options", [{CONF_DAILY_CALL_BUDGET: 10}])
 async def test_the_budget_skips_a_scheduled_refresh_and_no_sync_fails(
@@ -406,8 +418,9 @@ async def test_the_budget_skips_a_scheduled_refresh_and_no_sync_fails(
     emulator: Emulator,
     init_integration: MockConfigEntry,
 ) -> None:
-    """Over the budget, the scheduled refresh is skipped (recorded as skipped, no repair issue
-    for the staleness it causes), syncs run on the cache, and a refresh asked for still runs."""
+    """Over the budget, the scheduled refresh and the stale cache's refresh before a sync are
+    skipped (recorded as skipped, no repair issue for the staleness they cause), syncs run on
+    the cache, and refreshes needed before a write or asked for still run."""
     entry = init_integration
     for _ in range(9):  # asked for: runs whatever the budget (10 calls in the last 24 h now)
         await hass.services.async_call(DOMAIN, "refresh_playlist_cache", {}, blocking=True)
@@ -420,23 +433,31 @@ async def test_the_budget_skips_a_scheduled_refresh_and_no_sync_fails(
     assert emulator.count("GET", "/v1/me/playlists") == 0
     assert hass.states.get(last_refreshed).attributes["last_refresh_result"] == "skipped_budget"  # type: ignore[union-attr]
 
-    # A sync on the (aging) cache: it runs, nothing fails for the skip.
+    # A sync on the (aging, stale) cache: it runs on the cache as it is, nothing fails.
     for _ in range(40):
         await _tick(hass, freezer, timedelta(minutes=1))
     assert cache_state(hass, entry, "cache_stale", "binary_sensor") == "on"
     assert _issue(hass, ISSUE_CACHE_STALE, entry) is None
-    run = await hass.services.async_call(
-        DOMAIN,
-        "mirror_playlist",
-        {"source": "liked_songs", "targets": ["Budget Archive"]},
-        blocking=True,
-        return_response=True,
+    owned = next(
+        record.name
+        for record in entry.runtime_data.coordinator.data.records.values()
+        if record.owner == entry.unique_id
+        and len(emulator.library.playlists_named(record.name)) == 1
     )
-    assert run["status"] == "success"  # type: ignore[index]
+    run = await _mirror(hass, owned)
+    assert run["status"] == "success"
     assert emulator.count("GET", "/v1/me/playlists") == 0
 
-    await hass.services.async_call(DOMAIN, "refresh_playlist_cache", {}, blocking=True)
+    # A playlist the cache does not know is about to be created: the listing that makes sure
+    # it does not exist yet runs whatever the budget (never a second playlist of that name).
+    emulator.library.create_playlist("Budget Archive")  # made in the Spotify app meanwhile
+    run = await _mirror(hass, "Budget Archive")
+    assert run["status"] == "success"
     assert emulator.count("GET", "/v1/me/playlists") == 1
+    assert len(emulator.library.playlists_named("Budget Archive")) == 1
+
+    await hass.services.async_call(DOMAIN, "refresh_playlist_cache", {}, blocking=True)
+    assert emulator.count("GET", "/v1/me/playlists") == 2
     assert hass.states.get(last_refreshed).attributes["last_refresh_result"] == "success"  # type: ignore[union-attr]
     assert cache_state(hass, entry, "cache_stale", "binary_sensor") == "off"
 

@@ -5,13 +5,15 @@ Assistant's plumbing: the refresh schedule (none at start-up while the stored ca
 daily call budget, the Store, the staleness tick and repair issue, the export file, the refreshed
 event, and the entities' listeners.
 
-The daily call budget (`daily_call_budget`, optional): a refresh Spotifreak would start by itself
-(the schedule, a stale cache before a sync, a name missing from the cache) that would take the
-account's calls of the last 24 hours over the budget — estimated as ⌈playlists / 50⌉ from the
-cache, or what the last refresh cost if more — is skipped: no call, the cache is served as it is,
-`last_refresh_result` says `skipped_budget`, and nothing fails. The cache stale sensor still turns
-on when the cache grows old, but a skip raises no repair issue: nothing is broken. A refresh the
-user asks for (`spotifreak.refresh_playlist_cache`) always runs.
+The daily call budget (`daily_call_budget`, optional): a scheduled refresh, or the refresh of a
+stale cache before a sync uses it, that would take the account's calls of the last 24 hours over
+the budget — estimated as ⌈playlists / 50⌉ from the cache, or what the last refresh cost if
+more — is skipped: no call, the cache is used as it is, `last_refresh_result` says
+`skipped_budget`, and nothing fails. The cache stale sensor still turns on when the cache grows
+old, but a skip raises no repair issue: nothing is broken. Refreshes the directory needs before a
+write run whatever the budget (a playlist name missing from the cache — a sync may be about to
+create it —, a creation an unclean stop left unsure), and so does a refresh the user asks for
+(`spotifreak.refresh_playlist_cache`): every refresh that goes through the directory.
 """
 
 from __future__ import annotations
@@ -149,6 +151,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
             refresh_with=self._async_refresh_now,
             on_change=self._async_cache_changed,
             persist=self.async_flush,
+            may_refresh_stale=self._within_budget,
         )
         super().__init__(
             hass,
@@ -170,7 +173,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         self.last_refresh_duration_ms: int | None = None
         self.last_refresh_error: SpotifyError | None = None
         self.last_refresh_result: RefreshResult | None = None
-        self._asked = 0  # refreshes the user asked for, in flight: never skipped for the budget
+        self._needed = 0  # refreshes the directory runs, in flight: never skipped for the budget
         self._startup = True
         self._filter_changed = False
         spotify.on_blocked.append(self.async_flush)  # a Retry-After deadline is stored at once
@@ -221,7 +224,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         if first and (self._stored_cache_is_fresh(started) or self._blocked_at_start()):
             return self.data
         self.update_interval = self.refresh_interval
-        if self._over_budget():
+        if not self._needed and self._over_budget():
             self.last_refresh_result = RefreshResult.SKIPPED_BUDGET
             self._update_staleness()
             return self.data
@@ -250,14 +253,21 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         LOGGER.debug("Stored playlist cache is %s old; no refresh at start-up", age)
         return True
 
-    def _over_budget(self) -> bool:
-        """Return whether a refresh Spotifreak starts by itself would exceed the daily budget.
+    def _within_budget(self) -> bool:
+        """Return whether a stale cache may be refreshed before use (the directory asks)."""
+        if not self._over_budget():
+            return True
+        self.last_refresh_result = RefreshResult.SKIPPED_BUDGET
+        self._update_staleness()
+        return False
 
-        Never before the first successful refresh (there would be nothing to serve), and never
-        when the user asked for it.
+    def _over_budget(self) -> bool:
+        """Return whether a refresh now would take the day's calls over the daily budget.
+
+        Never before the first successful refresh (there would be nothing to serve).
         """
         budget = self.daily_call_budget
-        if budget is None or self._asked or self.data.last_refreshed is None:
+        if budget is None or self.data.last_refreshed is None:
             return False
         estimate = max(
             1, math.ceil(len(self.data) / PLAYLISTS_PAGE_LIMIT), self.last_refresh_calls or 0
@@ -318,8 +328,15 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         ) from err
 
     async def _async_refresh_now(self) -> None:
-        """Run a refresh the directory needs as this coordinator's update; raise its failure."""
-        await self.async_refresh()
+        """Run a refresh the directory needs as this coordinator's update; raise its failure.
+
+        Such a refresh (the user's, or one needed before a write) runs whatever the budget.
+        """
+        self._needed += 1
+        try:
+            await self.async_refresh()
+        finally:
+            self._needed -= 1
         if not self.last_update_success and self.last_refresh_error is not None:
             raise self.last_refresh_error
 
@@ -327,13 +344,10 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         """Refresh as the user asked (whatever the budget): raise a translated error if it failed."""
         if self.spotify.reauth_pending:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="reauth_required")
-        self._asked += 1
         try:
             await self.directory.refresh_shared()
         except SpotifyError as err:
             raise spotify_error(err) from err
-        finally:
-            self._asked -= 1
         failure = self.last_exception
         if not self.last_update_success and failure is not None:
             # Failures that are not Spotify's (e.g. the token could not be refreshed).

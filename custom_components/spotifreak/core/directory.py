@@ -1,7 +1,8 @@
 """The account's playlist directory: the shared cache and the policy for using it.
 
 - A reference (name, URI, URL or id) found in the cache costs no call: a hit.
-- A stale cache is refreshed before resolving, when live lookups are allowed.
+- A stale cache is refreshed before resolving, when live lookups are allowed and the host's
+  `may_refresh_stale` agrees (a daily call budget may not: the stale cache then answers).
 - An id, URI or URL that misses is fetched alone (`GET /playlists/{id}`) and written back.
 - A name that misses refreshes the whole cache and looks again: one refresh shared by every
   concurrent caller, and none while the cache is younger than a minute. A name still missing
@@ -71,6 +72,7 @@ class PlaylistDirectory:
         refresh_with: Callable[[], Awaitable[Any]] | None = None,
         on_change: Callable[[], None] | None = None,
         persist: Callable[[], Awaitable[None]] | None = None,
+        may_refresh_stale: Callable[[], bool] = lambda: True,
     ) -> None:
         """Initialize an empty directory; `refresh` or a stored cache fills it."""
         self.user_id = user_id
@@ -85,6 +87,7 @@ class PlaylistDirectory:
         self._refresh_with = refresh_with or self.refresh
         self._on_change = on_change
         self._persist = persist
+        self._may_refresh_stale = may_refresh_stale
         self._shared: asyncio.Task[None] | None = None
         self._remembered: list[PlaylistRecord] | None = None  # while a refresh is in flight
         self._missing: set[str] = set()  # name keys a refresh did not find, until the next
@@ -177,7 +180,7 @@ class PlaylistDirectory:
 
         Raises `SpotifyError` only when Spotify failed while looking for a missing playlist.
         """
-        if self.live_lookups and self.stale:
+        if self.live_lookups and self.stale and self._may_refresh_stale():
             try:
                 await self.refresh_shared()
             except SpotifyError as err:
