@@ -5,15 +5,12 @@ Assistant's plumbing: the refresh schedule (none at start-up while the stored ca
 daily call budget, the Store, the staleness tick and repair issue, the export file, the refreshed
 event, and the entities' listeners.
 
-The daily call budget (`daily_call_budget`, optional): a scheduled refresh, or the refresh of a
-stale cache before a sync uses it, that would take the account's calls of the last 24 hours over
-the budget — estimated as ⌈playlists / 50⌉ from the cache, or what the last refresh cost if
-more — is skipped: no call, the cache is used as it is, `last_refresh_result` says
-`skipped_budget`, and nothing fails. The cache stale sensor still turns on when the cache grows
-old, but a skip raises no repair issue: nothing is broken. Refreshes the directory needs before a
-write run whatever the budget (a playlist name missing from the cache — a sync may be about to
-create it —, a creation an unclean stop left unsure), and so does a refresh the user asks for
-(`spotifreak.refresh_playlist_cache`): every refresh that goes through the directory.
+The daily call budget (`daily_call_budget`, optional) skips a scheduled refresh, or a stale cache's
+refresh before use, that would take the calls of the last 24 hours over it (estimated as
+⌈playlists / 50⌉, or the last refresh's cost if more): no call, nothing fails,
+`last_refresh_result` says `skipped_budget`, and the staleness it causes raises no repair issue.
+Every refresh that goes through the directory runs whatever the budget: the user's, and those
+needed before a write (a name missing from the cache, a creation an unclean stop left unsure).
 """
 
 from __future__ import annotations
