@@ -279,7 +279,7 @@ async def test_options_daily_budget_and_authorization_lifetime(
     await hass.async_block_till_done()
     assert entry.options[CONF_DAILY_CALL_BUDGET] == 800
     assert entry.options[CONF_AUTHORIZATION_LIFETIME] == 5
-    assert entry.runtime_data.coordinator.daily_call_budget == 800
+    assert entry.runtime_data.health.daily_call_budget == 800
     assert entry.runtime_data.health.lifetime_months == 5
 
     result = await hass.config_entries.options.async_init(entry.entry_id)

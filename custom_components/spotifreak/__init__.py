@@ -62,7 +62,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) -
     entry.async_on_unload(health.async_flush)
     assert entry.unique_id is not None
     coordinator = PlaylistCacheCoordinator(
-        hass, entry, spotify, user_id=entry.unique_id, calls_24h=health.calls_24h
+        hass, entry, spotify, user_id=entry.unique_id, refresh_fits=health.refresh_fits
     )
     await coordinator.async_config_entry_first_refresh()
     syncs = SyncManager(hass, entry, spotify, coordinator.directory)

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
-import math
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -34,7 +33,6 @@ from homeassistant.util import dt as dt_util
 from .api import SpotifyAccount
 from .compat import entry_store, update_failed
 from .const import (
-    CONF_DAILY_CALL_BUDGET,
     CONF_EXPORT_PATH,
     CONF_INCLUDE_COLLABORATIVE,
     CONF_INCLUDE_PRIVATE,
@@ -58,7 +56,6 @@ from .core.errors import (
 )
 from .core.export import ExportError, ExportMark, remove_export, write_export
 from .core.records import PlaylistRecord
-from .core.spotify import PLAYLISTS_PAGE_LIMIT
 from .errors import spotify_error
 from .issues import ISSUE_CACHE_STALE, async_create_entry_issue, async_delete_entry_issue
 
@@ -121,12 +118,12 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         spotify: SpotifyAccount,
         user_id: str,
         *,
-        calls_24h: Callable[[], int] = lambda: 0,
+        refresh_fits: Callable[[int, int | None], bool] = lambda _playlists, _cost: True,
     ) -> None:
         """Initialize the coordinator and the account's playlist directory.
 
-        `calls_24h` returns the account's Spotify calls of the last 24 hours (the budget's
-        measure).
+        `refresh_fits(playlists, last_cost)` says whether a refresh fits in the daily call
+        budget now (`health.py`).
         """
         options = entry.options
         self.refresh_interval = timedelta(
@@ -136,8 +133,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
             minutes=options.get(CONF_STALE_AFTER, 2 * self.refresh_interval.total_seconds() / 60)
         )
         self.stale_policy: str = options.get(CONF_STALE_POLICY, STALE_POLICY_FETCH)
-        self.daily_call_budget: int | None = options.get(CONF_DAILY_CALL_BUDGET) or None
-        self._calls_24h = calls_24h
+        self._refresh_fits = refresh_fits
         self.directory = PlaylistDirectory(
             user_id,
             spotify.async_run,
@@ -259,28 +255,10 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         return False
 
     def _over_budget(self) -> bool:
-        """Return whether a refresh now would take the day's calls over the daily budget.
-
-        Never before the first successful refresh (there would be nothing to serve).
-        """
-        budget = self.daily_call_budget
-        if budget is None or self.data.last_refreshed is None:
+        """Return whether a refresh now would go over the daily budget (never before the first)."""
+        if self.data.last_refreshed is None:
             return False
-        estimate = max(
-            1, math.ceil(len(self.data) / PLAYLISTS_PAGE_LIMIT), self.last_refresh_calls or 0
-        )
-        used = self._calls_24h()
-        if used + estimate <= budget:
-            return False
-        LOGGER.debug(
-            "Skipping the playlist cache refresh of %s: %d calls in the last 24 h and about %d "
-            "more would exceed the daily budget of %d",
-            self.config_entry.title,
-            used,
-            estimate,
-            budget,
-        )
-        return True
+        return not self._refresh_fits(len(self.data), self.last_refresh_calls)
 
     def _blocked_at_start(self) -> bool:
         """Serve a stored cache, however old, while a stored Retry-After has not passed."""

@@ -56,7 +56,7 @@ def _health(health: AccountHealth, data: SpotifreakData) -> dict[str, Any]:
         "authorization_expires": _iso(health.expires_at),
         "authorization_lifetime_months": health.lifetime_months,
         "api_calls_24h": health.calls_24h(),
-        "daily_call_budget": coordinator.daily_call_budget,
+        "daily_call_budget": health.daily_call_budget,
         "last_refresh_result": str(result) if result is not None else None,
         "quota_until": _iso(data.spotify.quota_until),
     }

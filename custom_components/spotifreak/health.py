@@ -10,7 +10,9 @@ knows:
   says so) and no issue is raised until the next reauth or reconfigure records it.
 - the calls: every request the account's client sends is counted in a rolling window of
   per-minute buckets (`core/call_window.py`), stored in its own Store at most once a minute and
-  when Home Assistant stops or the entry unloads, loaded before the first call of a start.
+  when Home Assistant stops or the entry unloads, loaded before the first call of a start. They
+  are what the daily call budget (`daily_call_budget`) measures: `refresh_fits` tells the
+  coordinator whether a refresh fits.
 - the quota: while a block Spotify's `QUOTA_EXCEEDED` asked for lasts, a repair issue says when
   it lifts; its deadline is stored at once, so a restart raises the issue again. It is judged
   again every minute and after every update of the playlist cache (`async_judge`), so it clears
@@ -20,6 +22,7 @@ knows:
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+import math
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
@@ -33,7 +36,13 @@ from homeassistant.util import dt as dt_util
 
 from .api import SpotifyAccount
 from .compat import entry_store
-from .const import CONF_AUTHORIZATION_LIFETIME, DATA_AUTHORIZED_AT, DOMAIN, LOGGER
+from .const import (
+    CONF_AUTHORIZATION_LIFETIME,
+    CONF_DAILY_CALL_BUDGET,
+    DATA_AUTHORIZED_AT,
+    DOMAIN,
+    LOGGER,
+)
 from .core.authorization import (
     DEFAULT_LIFETIME_MONTHS,
     ExpiryNotice,
@@ -41,6 +50,7 @@ from .core.authorization import (
     expiry_notice,
 )
 from .core.call_window import CallWindow
+from .core.spotify import PLAYLISTS_PAGE_LIMIT
 from .core.timestamps import parse_time
 from .issues import (
     ISSUE_AUTHORIZATION_DUE,
@@ -85,6 +95,7 @@ class AccountHealth:
         self.lifetime_months: int = entry.options.get(
             CONF_AUTHORIZATION_LIFETIME, DEFAULT_LIFETIME_MONTHS
         )
+        self.daily_call_budget: int | None = entry.options.get(CONF_DAILY_CALL_BUDGET) or None
         # What the repair issues show now (None before the first judgement: clear stale ones).
         self._notice: ExpiryNotice | None = None
         self._quota_shown: datetime | None = None
@@ -98,6 +109,28 @@ class AccountHealth:
     def calls_24h(self) -> int:
         """Return the account's Spotify calls of the last 24 hours."""
         return self.window.total()
+
+    def refresh_fits(self, playlists: int, last_cost: int | None) -> bool:
+        """Return whether a refresh of the cache fits in the daily call budget now.
+
+        Its cost is estimated as ⌈playlists / 50⌉ calls, or what the last refresh cost if more.
+        """
+        budget = self.daily_call_budget
+        if budget is None:
+            return True
+        estimate = max(1, math.ceil(playlists / PLAYLISTS_PAGE_LIMIT), last_cost or 0)
+        used = self.calls_24h()
+        if used + estimate <= budget:
+            return True
+        LOGGER.debug(
+            "Skipping the playlist cache refresh of %s: %d calls in the last 24 h and about %d "
+            "more would exceed the daily budget of %d",
+            self._entry.title,
+            used,
+            estimate,
+            budget,
+        )
+        return False
 
     async def async_load(self) -> None:
         """Load the stored calls and quota block (before the entry's first call)."""
