@@ -164,6 +164,10 @@ async def test_expiry_repair_14_days_ahead_and_on_the_day_starts_reauth(
     reauth = list(entry.async_get_active_flows(hass, {SOURCE_REAUTH}))
     assert len(reauth) == 1
     assert _issue(hass, ISSUE_AUTHORIZATION_SOON, entry) is not None  # until it is done
+    # The authorization still works meanwhile: actions are not held back as after a refusal.
+    emulator.reset_log()
+    await hass.services.async_call(DOMAIN, "refresh_playlist_cache", {}, blocking=True)
+    assert emulator.count("GET", "/v1/me/playlists") == 1
 
     # Local midnight of the day it ends (Home Assistant's time zone in tests: US/Pacific).
     day = dt_util.as_local(expires).replace(hour=0, minute=0, second=30)
@@ -186,6 +190,48 @@ async def test_expiry_repair_14_days_ahead_and_on_the_day_starts_reauth(
 
 
 @pytest.mark.freeze_time(NOW)
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_a_refusal_while_an_early_reauth_is_open_still_fails_fast(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The user started authorizing again from the reminder and left it open; when Spotify
+    then refuses the token, actions fail at once with the reauth error, without calls."""
+    entry = init_integration
+    assert await async_setup_component(hass, "repairs", {})
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id(ISSUE_AUTHORIZATION_SOON, entry.entry_id),
+        is_fixable=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_AUTHORIZATION_SOON,
+        translation_placeholders={"account": entry.title, "expires": "2026-07-16 05:00"},
+        data={"entry_id": entry.entry_id},
+    )
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix",
+        json={"handler": DOMAIN, "issue_id": issue_id(ISSUE_AUTHORIZATION_SOON, entry.entry_id)},
+    )
+    flow = await response.json()
+    await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
+    await hass.async_block_till_done()
+    assert list(entry.async_get_active_flows(hass, {SOURCE_REAUTH}))
+    emulator.expire_access_tokens()
+    emulator.expire_refresh_tokens()
+    with pytest.raises(HomeAssistantError) as raised:
+        await hass.services.async_call(DOMAIN, "refresh_playlist_cache", {}, blocking=True)
+    assert raised.value.translation_key == "reauth_required"
+    emulator.reset_log()
+    with pytest.raises(HomeAssistantError) as raised:
+        await hass.services.async_call(DOMAIN, "refresh_playlist_cache", {}, blocking=True)
+    assert raised.value.translation_key == "reauth_required"
+    assert emulator.requests == []
+
+
 async def test_the_fix_flow_of_a_removed_account_ends(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import ClientError, ClientResponseError
 
@@ -74,6 +74,9 @@ def token_error(err: ClientError) -> SpotifyAuthError | SpotifyUnavailableError:
 BLOCKED_UNTIL: HassKey[dict[str, datetime]] = HassKey(f"{DOMAIN}_blocked_until")
 # When a block Spotify's `QUOTA_EXCEEDED` asked for lifts, per entry.
 QUOTA_UNTIL: HassKey[dict[str, datetime]] = HassKey(f"{DOMAIN}_quota_until")
+# In the context of a reauth flow the user started before the authorization ended (the expiry
+# repair's fix): the authorization still works meanwhile.
+EARLY_REAUTH: Final = f"{DOMAIN}_before_expiry"
 
 
 class SpotifyAccount:
@@ -92,6 +95,7 @@ class SpotifyAccount:
         self._session = session
         self.client = client
         self._refresh_lock = asyncio.Lock()
+        self._refused = False  # Spotify refused the refresh token since this entry loaded
         # Awaited as soon as a 429 moves the deadline: the coordinator stores it at once (Home
         # Assistant's stop does not unload entries, so nothing later would), the account's
         # health raises the quota repair issue.
@@ -114,9 +118,13 @@ class SpotifyAccount:
         """Return whether the user has been asked to authorize the account again (not done yet).
 
         Spotify refused the refresh token: until the reauth flow completes (and reloads the
-        entry), no token refresh or call can succeed, so none is tried.
+        entry), no token refresh or call can succeed, so none is tried. A reauth flow the user
+        started early, from the expiry reminder, is not such a refusal until Spotify refuses.
         """
-        return any(self._entry.async_get_active_flows(self._hass, {SOURCE_REAUTH}))
+        return self._refused or any(
+            not flow["context"].get(EARLY_REAUTH)
+            for flow in self._entry.async_get_active_flows(self._hass, {SOURCE_REAUTH})
+        )
 
     @property
     def quota_until(self) -> datetime | None:
@@ -158,6 +166,7 @@ class SpotifyAccount:
         except ClientError as err:
             error = token_error(err)
             if isinstance(error, SpotifyReauthError):
+                self._refused = True
                 self._entry.async_start_reauth(self._hass)
             raise error from err
         return str(self._session.token[CONF_ACCESS_TOKEN])

@@ -1,7 +1,9 @@
 """Fix flows of the repair issues: the authorization's expiry is fixed by authorizing again.
 
 The fix starts the entry's reauth flow and ends; the issue stays until the reauth is done (the
-entry then records a new `authorized_at` and reloads, which clears it).
+entry then records a new `authorized_at` and reloads, which clears it). Until then the current
+authorization keeps working: the flow is marked as started early, so actions are not held back
+as they are while Spotify refuses the account (`SpotifyAccount.reauth_pending`).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.core import HomeAssistant
 
+from .api import EARLY_REAUTH
 from .compat import RepairsFlowResult
 
 
@@ -34,7 +37,8 @@ class AuthorizeAgainFlow(RepairsFlow):
             return self.async_show_form(
                 step_id="confirm", description_placeholders={"account": entry.title}
             )
-        entry.async_start_reauth(self.hass)
+        # Marked as early: the authorization still works until the user finishes the flow.
+        entry.async_start_reauth(self.hass, context={EARLY_REAUTH: True})  # type: ignore[arg-type]
         return self.async_abort(reason="reauth_started")
 
 
