@@ -194,7 +194,7 @@ async def test_retention_errors_are_translated_and_write_nothing(
         "archive": "archive_is_playlist"
     }
     assert (await form(playlist="Anna's", max_age_days=3))["errors"] == {
-        "playlist": "playlist_not_writable"
+        "playlist": "unreadable_other_users"  # issue 15's reason (was playlist_not_writable)
     }
     assert (await form(playlist="%b%y", max_age_days=3, archive="${nope}"))["errors"] == {
         "archive": "invalid_pattern"

@@ -372,6 +372,8 @@ async def test_prune_playlist_cannot_take_a_configured_syncs_id(
     hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
 ) -> None:
     """prune_playlist's sync_id follows the rule of every action's: not a configured sync's."""
+    emulator.library.create_playlist("Rolling")  # the form refuses a playlist it cannot find
+    await init_integration.runtime_data.coordinator.async_refresh()
     result = await hass.config_entries.subentries.async_init(
         (init_integration.entry_id, "playlist_retention"), context={"source": "user"}
     )

@@ -1,16 +1,16 @@
 """Configured syncs: one config subentry (and one device) each, added and changed by one form.
 
-The form's fields come from the sync type's options (`sync_types.py`); what is checked here is
+The form's fields come from the sync type's options (`sync_types.py`); what is checked first is
 what can be known without calling Spotify: required fields, date patterns, references that
 cannot name a playlist (a mirror's targets, a Last.fm playlist, a retention's playlist and
-archive: `_reference_problem`), a target that is the source, that Last.fm is set up, and — from the playlist cache and the playlist history — that a
-Last.fm sync would not replace an existing playlist Spotifreak did not create without leave.
+archive: `_reference_problem`), a target that is the source, that Last.fm is set up, and — from
+the playlist cache and the playlist history — that a Last.fm sync would not replace an existing
+playlist Spotifreak did not create without leave.
 
-The playlists a sync reads (a mirror's source, the playlist a retention prunes) are checked in
-one place, `_source_errors`: today that a retention's playlist is one the account may write.
-Then, through the account's playlist cache, that a playlist the sync reads can be read
-(`async_playlist_problem`: the one check for every sync that reads a playlist, on
-`core/readable.py`).
+Then, once the rest is valid, that the playlist a sync reads (a mirror's source, the playlist a
+retention prunes) can be read, through the account's playlist cache (`_async_check_playlists`
+calling `async_playlist_problem`: the one check for every sync that reads a playlist, on
+`core/readable.py` — owned or collaborative, which is also what a retention needs to write it).
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ class MirrorSubentryFlow(_SyncSubentryFlow):
             same_name = source.name is not None and name_key(source.name) == name_key(target)
             if same_id or same_name:
                 return {"targets": "target_is_source"}
-        return _source_errors(self._get_entry(), "source", data["source"], written=False)
+        return {}
 
     async def _async_check_playlists(self, data: dict[str, Any]) -> dict[str, str]:
         """Refuse a source playlist the account cannot read (liked songs always can be)."""
@@ -223,7 +223,12 @@ class RetentionSubentryFlow(_SyncSubentryFlow):
             return {"min_tracks": "min_above_max"}
         if archive and _same_playlist(data[ATTR_PLAYLIST], archive):
             return {"archive": "archive_is_playlist"}
-        return _source_errors(self._get_entry(), ATTR_PLAYLIST, data[ATTR_PLAYLIST], written=True)
+        return {}
+
+    async def _async_check_playlists(self, data: dict[str, Any]) -> dict[str, str]:
+        """Refuse a playlist to prune the account cannot read (a date pattern: left to the run)."""
+        problem = await async_playlist_problem(self._get_entry(), data[ATTR_PLAYLIST], pattern=True)
+        return {ATTR_PLAYLIST: problem} if problem else {}
 
 
 def _same_playlist(one: str, other: str) -> bool:
@@ -244,21 +249,6 @@ def _cached(entry: ConfigEntry[Any], reference: str) -> PlaylistRecord | None:
         return None
     found = data.coordinator.directory.cache.lookup(parse_reference(reference))
     return found.record if found is not None else None
-
-
-def _source_errors(
-    entry: ConfigEntry[Any], field: str, reference: str, *, written: bool
-) -> dict[str, str]:
-    """Return the form's error for a playlist a sync reads, as far as the cache can tell.
-
-    `written`: the sync also writes it (a retention prunes it), so it must be the account's or
-    collaborative (`playlist_not_writable`). A playlist the cache does not know is left to the
-    run to find.
-    """
-    found = _cached(entry, reference)
-    if found is None or not written or found.collaborative or found.owner in ("", entry.unique_id):
-        return {}
-    return {field: "playlist_not_writable"}
 
 
 def _someone_elses(entry: ConfigEntry[Any], playlist: str) -> bool:

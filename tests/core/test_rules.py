@@ -346,8 +346,14 @@ async def test_a_forbidden_archive_removes_nothing(account: Account) -> None:
     assert account.uris(playlist.id) == [a]
     theirs = lib.create_playlist("Their list", owner="anna.berg", items=[a])
     await account.refresh()
-    refused = await account.run("playlist_retention", playlist=theirs.id, max_age_days=1)
-    assert (refused.status, refused.reason) == (RunStatus.FAILED, "target_forbidden")
+    # Issue 15: a playlist the account cannot read is input the user can fix, refused before any
+    # call like a mirror's source (it was a failed run record, `target_forbidden`).
+    account.emu.reset_log()
+    with pytest.raises(SyncInputError) as refused:
+        await account.run("playlist_retention", playlist=theirs.id, max_age_days=1)
+    assert refused.value.key == "unreadable_other_users"
+    assert account.emu.spotify_calls == 0
+    assert account.uris(theirs.id) == [a]
 
 
 # -- the rules meet issue 12: marks, unknown outcomes, references ------------------------------

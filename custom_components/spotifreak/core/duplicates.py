@@ -21,6 +21,7 @@ from .context import SyncContext
 from .engine import SyncInputError, apply_error
 from .options import Option, OptionsSpec, OptionType, SyncOptions
 from .playlist_edit import plan_keep, removable
+from .readable import check_readable
 from .reasons import REASON_NO_DUPLICATES
 from .runs import RunRecord, RunStatus
 from .spotify import PlaylistItem
@@ -90,15 +91,18 @@ async def run_remove_duplicates(
 ) -> None:
     """Remove the playlist's duplicates, filling `record` (see the module docstring).
 
-    Raises `SyncInputError` before anything is written for an unknown playlist or one the
-    account does not own (`playlist_not_owned`).
+    Raises `SyncInputError` before anything is written for an unknown playlist, one the account
+    cannot read (Spotify's own, another user's not collaborative: `core/readable.py`), or
+    another user's collaborative one (`playlist_not_owned`).
     """
     options.check()
     found = await resolve_playlist(ctx.playlists, options.playlist)
+    check_readable(found, ctx.playlists.user_id)
     if found.owner and found.owner != ctx.playlists.user_id:
         raise SyncInputError(
             "playlist_not_owned",
-            f"{found.name!r} belongs to {found.owner}: only the owner's duplicates are removed",
+            f"The playlist {found.name!r} is {found.owner}'s (collaborative): Spotifreak removes "
+            "duplicates only from playlists the account owns",
             {"playlist": found.name},
         )
     target = Target(spec=options.playlist.strip(), name=found.name, record=found)

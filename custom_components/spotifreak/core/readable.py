@@ -5,7 +5,8 @@ owns it or collaborates on it: Spotify-owned playlists (editorial and personalis
 "Today's Top Hits" or "Discover Weekly") answer 404, other users' playlists 403. The liked songs
 are always readable. This is judged from the cached record (its owner and whether it is
 collaborative), without a call, so a form and an action refuse such a source before anything is
-written — the same way for a mirror's source and for a playlist a retention prunes.
+written — the same way for a mirror's source and for a playlist a retention prunes or whose
+duplicates are removed (both read the playlist before they edit it).
 """
 
 from __future__ import annotations

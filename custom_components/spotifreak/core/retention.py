@@ -38,6 +38,7 @@ from typing import Any, Final
 from .context import SyncContext
 from .engine import SyncInputError, apply_error
 from .playlist_edit import EditPlan, plan_keep, removable
+from .readable import check_readable
 from .reasons import REASON_NOTHING_TO_REMOVE
 from .records import PlaylistRecord
 from .retention_options import RetentionOptions
@@ -50,7 +51,6 @@ from .targets import (
     TargetStatus,
     explain_not_put_back,
     find_target,
-    refuse_unwritable,
     render_target,
     resolve_playlist,
     target_errors,
@@ -153,20 +153,21 @@ async def run_retention(ctx: SyncContext, options: RetentionOptions, record: Run
 
     Raises `SyncInputError` before anything is written for options no run can use, a playlist
     or an archive that cannot name a playlist (`target_not_a_playlist`, a name too long or not
-    printable: checked before any lookup), a playlist that is not found, an archive that is not
-    found by URI or is the playlist itself.
+    printable: checked before any lookup), a playlist that is not found or that the account
+    cannot read (Spotify's own, another user's not collaborative: `core/readable.py`, checked
+    before the archive is looked for), an archive that is not found by URI or is the playlist
+    itself.
     """
     options.check()
     now = ctx.now()
     playlist = render_target(options.playlist, now)
     archive = render_target(options.archive_spec, now) if options.archive_spec else None
     playlist.record = await resolve_playlist(ctx.playlists, playlist.name)
+    check_readable(playlist.record, ctx.playlists.user_id)
     playlist.reports_removed = True
     await _find_archive(ctx, archive, playlist.record)
     remembered = _Remembered(ctx.state)
     try:
-        if refuse_unwritable(ctx, playlist):
-            return
         known = remembered.trusted(ctx, playlist.record)
         if known is not None and all(prune_keep(known, options, now)):
             playlist.status, playlist.reason = TargetStatus.NOOP, REASON_NOTHING_TO_REMOVE
