@@ -1,6 +1,7 @@
-"""Readable sources (forms and actions refuse what Spotify will not let the app read) and the
-Last.fm match review (`spotifreak.set_lastfm_match`, unmatched tracks on the last result sensor,
-the ISRC tie-break) — through the emulator over HTTP."""
+"""Readable sources (forms and actions refuse what Spotify will not let the app read: a mirror's
+source, the playlist a retention prunes or whose duplicates are removed) and the Last.fm match
+review (`spotifreak.set_lastfm_match`, unmatched tracks on the last result sensor, the ISRC
+tie-break) — through the emulator over HTTP."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.spotifreak.const import CONF_LASTFM_API_KEY, CONF_LASTFM_USERNAME, DOMAIN
 from tests.emulator import Emulator, Fault, Library
 from tests.emulator.library import LASTFM_API_KEY, LastfmTrack
-from tests.helpers import add_sync
+from tests.helpers import add_sync, cache_state, call_action
 
 LASTFM = {CONF_LASTFM_API_KEY: LASTFM_API_KEY, CONF_LASTFM_USERNAME: "fm_user"}
 MIRROR_FORM = {
@@ -147,6 +148,138 @@ async def test_an_action_refuses_an_unreadable_source_before_any_write(
     assert raised.value.translation_placeholders == placeholders
     assert emulator.spotify_calls == 0
     assert not emulator.library.playlists_named("Never Created")
+
+
+# -- readable playlists of the rules (issue 15 meets issue 14) ---------------------------------
+
+
+async def _retention_form(
+    hass: HomeAssistant, entry: MockConfigEntry, playlist: str, *, subentry_id: str | None = None
+) -> dict[str, Any]:
+    context = {"source": "user"}
+    if subentry_id is not None:
+        context = {"source": "reconfigure", "subentry_id": subentry_id}
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "playlist_retention"), context=context
+    )
+    return dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"],
+            {"name": "Rolling", "playlist": playlist, "max_tracks": 2, "archive": "Pruned %Y"},
+        )
+    )
+
+
+async def test_the_retention_form_refuses_an_editorial_or_foreign_playlist(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """The playlist a retention prunes is read first: the form refuses what the account cannot
+    read, naming its kind, on creation and on reconfiguration; owned, collaborative and a date
+    pattern (it names no playlist yet: the run checks it) are accepted."""
+    entry = init_integration
+    refused = (
+        ("Their Mix", "unreadable_other_users"),
+        ("Editorial Hits", "unreadable_spotify_owned"),
+        ("No Such Playlist", "unreadable_not_found"),
+    )
+    for playlist, error in refused:
+        result = await _retention_form(hass, entry, playlist)
+        assert result["type"] is FlowResultType.FORM, playlist
+        assert result["errors"] == {"playlist": error}, playlist
+    assert not entry.subentries
+
+    for playlist in ("My Own", "Shared Mix", "Their %Y"):
+        result = await _retention_form(hass, entry, playlist)
+        assert result["type"] is FlowResultType.CREATE_ENTRY, playlist
+    subentry_id = next(iter(entry.subentries))
+    for playlist, error in refused:
+        result = await _retention_form(hass, entry, playlist, subentry_id=subentry_id)
+        assert result["errors"] == {"playlist": error}, playlist
+    assert entry.subentries[subentry_id].data["playlist"] == "My Own"
+
+
+@pytest.mark.parametrize(
+    ("playlist", "key", "owner"),
+    [
+        ("Their Mix", "unreadable_other_users", "someone_else"),
+        ("Editorial Hits", "unreadable_spotify_owned", "spotify"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("action", "options"),
+    [
+        ("prune_playlist", {"max_tracks": 1, "archive": "Never Created"}),
+        ("remove_duplicates", {}),
+    ],
+)
+async def test_a_rule_refuses_an_unreadable_playlist_before_any_call(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+    playlist: str,
+    key: str,
+    owner: str,
+    action: str,
+    options: dict[str, Any],
+) -> None:
+    """`prune_playlist` and `remove_duplicates` fail with the translated reason of the mirror's
+    source, before any call reaches Spotify (counted at the emulator) and before an archive is
+    created."""
+    before = emulator.library.playlist_uris(emulator.library.playlists_named(playlist)[0].id)
+    emulator.reset_log()
+    with pytest.raises(ServiceValidationError) as raised:
+        await hass.services.async_call(
+            DOMAIN,
+            action,
+            {"playlist": playlist, **options},
+            blocking=True,
+            return_response=True,
+        )
+    assert raised.value.translation_key == key
+    assert raised.value.translation_placeholders == {"playlist": playlist, "owner": owner}
+    assert emulator.spotify_calls == 0
+    assert not emulator.library.playlists_named("Never Created")
+    after = emulator.library.playlist_uris(emulator.library.playlists_named(playlist)[0].id)
+    assert after == before
+
+
+async def test_a_configured_retention_whose_playlist_became_unreadable_writes_nothing(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """A playlist given away after the retention was configured: its run fails the same way,
+    before any call."""
+    entry = init_integration
+    assert (await _retention_form(hass, entry, "My Own"))["type"] is FlowResultType.CREATE_ENTRY
+    sync_id = next(iter(entry.subentries))
+    mine = emulator.library.playlists_named("My Own")[0]
+    mine.owner_id = "someone_else"
+    mine.bump()
+    await entry.runtime_data.coordinator.async_refresh()
+    emulator.reset_log()
+    with pytest.raises(ServiceValidationError) as raised:
+        await hass.services.async_call(
+            DOMAIN, "run_sync", {"sync_id": sync_id}, blocking=True, return_response=True
+        )
+    assert raised.value.translation_key == "unreadable_other_users"
+    assert emulator.spotify_calls == 0
+    assert len(emulator.library.playlist_uris(mine.id)) == 4
+
+
+async def test_the_24_hour_counter_and_so_the_budget_count_the_rules_calls(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """The daily budget is measured on the 24 h counter: a retention's and a duplicate
+    removal's calls are in it like every other call of the account."""
+    entry = init_integration
+    await hass.services.async_call(DOMAIN, "refresh_playlist_cache", {}, blocking=True)
+    before = int(cache_state(hass, entry, "api_calls_24h"))
+    emulator.reset_log()
+    pruned = await call_action(hass, "prune_playlist", {"playlist": "My Own", "max_tracks": 2})
+    deduplicated = await call_action(hass, "remove_duplicates", {"playlist": "My Own"})
+    await hass.services.async_call(DOMAIN, "refresh_playlist_cache", {}, blocking=True)
+    assert (pruned["status"], deduplicated["status"]) == ("success", "noop")
+    assert pruned["api_calls"] + deduplicated["api_calls"] >= 3  # a read, a DELETE, a read
+    assert int(cache_state(hass, entry, "api_calls_24h")) == before + emulator.spotify_calls
 
 
 # -- Last.fm match review ----------------------------------------------------------------------

@@ -356,6 +356,36 @@ async def test_a_forbidden_archive_removes_nothing(account: Account) -> None:
     assert account.uris(theirs.id) == [a]
 
 
+@pytest.mark.parametrize(
+    ("owner", "key"),
+    [("anna.berg", "unreadable_other_users"), ("spotify", "unreadable_spotify_owned")],
+)
+@pytest.mark.parametrize(
+    ("sync_type", "options"),
+    [
+        ("playlist_retention", {"max_age_days": 1, "archive": "Never made"}),
+        ("remove_duplicates", {}),
+    ],
+)
+async def test_a_playlist_the_account_cannot_read_is_refused_before_any_call(
+    account: Account, owner: str, key: str, sync_type: str, options: dict[str, Any]
+) -> None:
+    """Issue 15 meets issue 14: the rule of `core/readable.py` holds for the playlist a retention
+    prunes and one whose duplicates are removed — refused from the cache, named by its kind,
+    before its items are read and before a retention's archive is looked for or created."""
+    a = tracks(account, 1)[0]
+    theirs = account.emu.library.create_playlist("Not readable", owner=owner, items=[a, a])
+    await account.refresh()
+    account.emu.reset_log()
+    with pytest.raises(SyncInputError) as refused:
+        await account.run(sync_type, playlist="Not readable", **options)
+    assert refused.value.key == key
+    assert refused.value.placeholders == {"playlist": "Not readable", "owner": owner}
+    assert account.emu.spotify_calls == 0
+    assert account.uris(theirs.id) == [a, a]
+    assert account.named("Never made") == []
+
+
 # -- the rules meet issue 12: marks, unknown outcomes, references ------------------------------
 
 
