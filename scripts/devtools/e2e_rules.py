@@ -2,7 +2,9 @@
 archive and a restore of the pruned playlist, an exact mirror, remove_duplicates as a dry run
 and then for real; what the fault audit asks of them: an archive that is not a playlist refused
 before any call, a put-back answered 503 though it landed told as of unknown outcome with the
-version that restores the playlist. Only through Home Assistant's REST and WebSocket APIs and the
+version that restores the playlist; what account health asks of them: Spotify's own playlist
+refused in the retention form and by prune_playlist and remove_duplicates before any call. Only
+through Home Assistant's REST and WebSocket APIs and the
 emulator's admin endpoint, as e2e.py does everything."""
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ async def check_playlist_rules(demo: ds.Demo, report: Any) -> None:
     await _exact_mirror(rules, tracks[6:10])
     await _duplicates(rules, tracks[10:12])
     await _faults(rules, tracks[12:14])
+    await _unreadable(rules)
 
 
 async def _retention(rules: _Rules, tracks: list[str]) -> None:
@@ -232,3 +235,51 @@ async def _faults(rules: _Rules, tracks: list[str]) -> None:
         and await rules.contents(playlist) == [a, b],
         (run, await rules.contents(playlist)),
     )
+
+
+async def _unreadable(rules: _Rules) -> None:
+    library = await rules.demo.emulator_get("/_emulator/library")
+    followed = set(library["me_playlists"])
+    names = [p["name"] for p in library["playlists"] if p["id"] in followed]
+    editorial = next(
+        p["name"]
+        for p in library["playlists"]
+        if p["id"] in followed and p["owner"] == "spotify" and names.count(p["name"]) == 1
+    )
+    result = await ds.add_sync(
+        rules.demo,
+        "playlist_retention",
+        {"name": "E2E editorial retention", "playlist": editorial, "max_age_days": 30},
+    )
+    rules.check(
+        f"a retention of Spotify's own {editorial!r} is refused in the form, naming the kind",
+        result.get("type") == "form"
+        and (result.get("errors") or {}).get("playlist") == "unreadable_spotify_owned",
+        result,
+    )
+    if result.get("type") == "form":
+        await rules.demo.client.request(
+            "DELETE", f"/api/config/config_entries/subentries/flow/{result['flow_id']}"
+        )
+    for service, data in (
+        ("prune_playlist", {"playlist": editorial, "max_age_days": 1}),
+        ("remove_duplicates", {"playlist": editorial}),
+    ):
+        calls = await rules.demo.emulator_get("/_emulator/counters")
+        try:
+            await rules.demo.client.ws(
+                "call_service",
+                domain=ds.DOMAIN,
+                service=service,
+                service_data=data,
+                return_response=True,
+            )
+            rules.check(f"{service} refuses Spotify's own playlist", False, "no error")
+        except WSError as err:
+            rules.check(
+                f"{service} refuses Spotify's own playlist: a translated validation error, no call",
+                err.code == "service_validation_error"
+                and err.error.get("translation_key") == "unreadable_spotify_owned"
+                and await rules.demo.emulator_get("/_emulator/counters") == calls,
+                err.error,
+            )
