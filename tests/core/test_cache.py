@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+import gc
 from typing import Any
 
 import pytest
@@ -126,7 +127,8 @@ def test_duplicates_preference_and_lookup() -> None:
 
 
 def test_diff_store_and_export() -> None:
-    """Added/removed/changed; the stored form round-trips; the export uses name and URI keys."""
+    """Added/removed/changed; the stored form round-trips; the export uses name and URI keys.
+    A playlist that did not change keeps its previous row: only what changed is new."""
     before = PlaylistCache.build(
         ME, [_entry("a", "A"), _entry("b", "B"), _entry("c", "C")], refreshed_at=NOW
     )
@@ -134,7 +136,11 @@ def test_diff_store_and_export() -> None:
         ME,
         [_entry("a", "A"), _entry("b", "B", snapshot_id="s2"), _entry("d", "D")],
         refreshed_at=NOW + timedelta(minutes=30),
+        previous=before,
     )
+    a, b = "a".ljust(22, "0"), "b".ljust(22, "0")
+    assert after._rows[a] is before._rows[a]
+    assert after._rows[b] is not before._rows[b]
     diff = after.diff(before)
     assert [r.name for r in diff.added] == ["D"]
     assert [r.name for r in diff.removed] == ["C"]
@@ -260,3 +266,54 @@ def test_shown_is_short_and_printable() -> None:
     assert shown("a\x1bb") == "a\ufffdb"
     assert len(shown("z" * 500)) == 40
     assert shown(5) == "5"
+
+
+def test_cache_rows_are_invisible_to_the_garbage_collector() -> None:
+    """Ten thousand cached playlists add no object a full garbage collection has to walk: the
+    rows are plain tuples the collector stops tracking, the index holds tuples of ids."""
+    cache = PlaylistCache.build(
+        ME, [_entry(f"p{n:05d}", f"Name {n % 4000}") for n in range(10000)], refreshed_at=NOW
+    )
+    gc.collect()
+    rows = list(cache._rows.values())
+    assert len(rows) == 10000
+    assert not any(gc.is_tracked(row) for row in rows)
+    assert not any(gc.is_tracked(ids) for ids in cache._by_name.values())
+
+
+# What an installation stored before the cache kept rows: the stored form is unchanged.
+STORED = {
+    "user_id": ME,
+    "last_refreshed": "2026-11-20T12:00:00+00:00",
+    "playlists": [
+        {
+            "id": "a".ljust(22, "0"),
+            "uri": f"spotify:playlist:{'a'.ljust(22, '0')}",
+            "name": "Crème ☕",
+            "owner": ME,
+            "collaborative": False,
+            "public": None,
+            "snapshot_id": "s1",
+            "tracks_total": 12,
+        },
+        {
+            "id": "b".ljust(22, "0"),
+            "uri": f"spotify:user:friend:playlist:{'b'.ljust(22, '0')}",
+            "name": "Shared",
+            "owner": "friend",
+            "collaborative": True,
+            "public": False,
+            "snapshot_id": "s9",
+            "tracks_total": 0,
+        },
+    ],
+}
+
+
+def test_a_stored_cache_loads_and_is_stored_again_unchanged() -> None:
+    """Caches stored by earlier versions load; records, stored and exported forms are the same."""
+    cache = PlaylistCache.from_store(STORED)
+    assert cache.to_store() == STORED
+    assert [record.as_dict() for record in cache.records.values()] == STORED["playlists"]
+    assert cache.records["b".ljust(22, "0")].uri == STORED["playlists"][1]["uri"]
+    assert cache.to_export()["playlists"]["crème ☕"] == STORED["playlists"][0]

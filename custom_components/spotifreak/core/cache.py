@@ -1,14 +1,24 @@
-"""The playlist cache: records indexed by id, URI and name, its filter, diff, stored and exported forms."""
+"""The playlist cache: rows indexed by id and name, its filter, diff, stored and exported forms.
+
+Built to stay out of the way of Python's garbage collector at ten thousand playlists: the
+playlists are kept as rows (`records.Row`, tuples the collector stops tracking) in one dict, and
+the name index maps keys to tuples of ids; a refresh keeps the previous row of every playlist
+that did not change, so only what changed is new. `PlaylistRecord`s are made on demand.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from .records import PlaylistRecord
+from .records import PlaylistRecord, Row, row_as_dict, row_from_api, row_from_dict
 from .references import PlaylistReference, name_key
+
+# A listed entry, normalised (`listed`): a row; the id alone of an entry that cannot be read; or
+# None for a null entry.
+type Listed = Row | str | None
 
 OWNER_SELF: Final = "self"
 
@@ -32,22 +42,27 @@ class CacheFilter:
         ]
 
     def accepts(self, record: PlaylistRecord, user_id: str) -> bool:
-        """Return whether the record passes the filter.
+        """Return whether the record passes the filter."""
+        return self.keeps(record.row, user_id)
+
+    def keeps(self, row: Row, user_id: str) -> bool:
+        """Return whether a row passes the filter.
 
         Collaborative playlists are judged by `include_collaborative` alone (Spotify reports them
         as not public); other playlists by `public` (null counts as private).
         """
-        if record.collaborative:
+        _id, _uri, _name, owner, collaborative, public, _snapshot, _total = row
+        if collaborative:
             if not self.include_collaborative:
                 return False
-        elif record.public:
+        elif public:
             if not self.include_public:
                 return False
         elif not self.include_private:
             return False
         if self.owners:
             wanted = {user_id if owner == OWNER_SELF else owner for owner in self.owners}
-            return record.owner in wanted
+            return owner in wanted
         return True
 
 
@@ -77,7 +92,6 @@ class Lookup:
         return len(self.candidates) > 1
 
 
-@dataclass(slots=True)
 class PlaylistCache:
     """The account's playlists.
 
@@ -86,16 +100,30 @@ class PlaylistCache:
     change under it.
     """
 
-    user_id: str
-    last_refreshed: datetime | None = None
-    records: dict[str, PlaylistRecord] = field(default_factory=dict)
-    _by_uri: dict[str, str] = field(default_factory=dict, repr=False)
-    _by_name: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
-    skipped: int = field(default=0, compare=False)  # entries of the last listing not readable
+    __slots__ = ("_by_name", "_rows", "last_refreshed", "skipped", "user_id")
 
-    def __post_init__(self) -> None:
-        """Index the records."""
-        self._reindex()
+    def __init__(
+        self,
+        user_id: str,
+        last_refreshed: datetime | None = None,
+        records: Mapping[str, PlaylistRecord] | None = None,
+    ) -> None:
+        """Initialize a cache holding `records` (keyed by id), indexed."""
+        self.user_id = user_id
+        self.last_refreshed = last_refreshed
+        self.skipped = 0  # entries of the last listing that were not readable
+        self._rows: dict[str, Row] = {pid: record.row for pid, record in (records or {}).items()}
+        self._by_name = self._index(self._rows)
+
+    @classmethod
+    def from_rows(
+        cls, user_id: str, rows: dict[str, Row], *, last_refreshed: datetime | None
+    ) -> PlaylistCache:
+        """Return a cache holding these rows (keyed by id), indexed."""
+        cache = cls(user_id, last_refreshed)
+        cache._rows = rows
+        cache._by_name = cache._index(rows)
+        return cache
 
     @classmethod
     def build(
@@ -107,63 +135,90 @@ class PlaylistCache:
         cache_filter: CacheFilter | None = None,
         previous: PlaylistCache | None = None,
     ) -> PlaylistCache:
-        """Normalise the raw `/me/playlists` entries and filter them.
+        """Normalise raw `/me/playlists` entries and filter them (see `from_listing`)."""
+        return cls.from_listing(
+            user_id,
+            [[listed(entry) for entry in entries]],
+            refreshed_at=refreshed_at,
+            cache_filter=cache_filter,
+            previous=previous,
+        )
+
+    @classmethod
+    def from_listing(
+        cls,
+        user_id: str,
+        pages: Iterable[Iterable[Listed]],
+        *,
+        refreshed_at: datetime,
+        cache_filter: CacheFilter | None = None,
+        previous: PlaylistCache | None = None,
+    ) -> PlaylistCache:
+        """Return the cache of a listing's normalised pages (`listed`), filtered, in order.
 
         Null entries and entries that cannot be read (odd types) are skipped and counted in
-        `skipped`; a skipped entry whose id the `previous` cache knows keeps that record, so
-        one odd entry neither fails the refresh nor drops a playlist from the cache.
+        `skipped`; a skipped entry whose id the `previous` cache knows keeps that row, so one
+        odd entry neither fails the refresh nor drops a playlist from the cache. A playlist
+        that did not change keeps its previous row: only what changed is new.
         """
         cache_filter = cache_filter or CacheFilter()
-        known = previous.records if previous is not None else {}
-        records: dict[str, PlaylistRecord] = {}
+        known = previous._rows if previous is not None else {}
+        rows: dict[str, Row] = {}
         skipped = 0
-        for entry in entries:
-            record = PlaylistRecord.from_api(entry)
-            if record is None:
-                skipped += 1
-                playlist_id = entry.get("id") if isinstance(entry, Mapping) else None
-                record = known.get(playlist_id) if isinstance(playlist_id, str) else None
-            if record is not None and cache_filter.accepts(record, user_id):
-                records[record.id] = record
-        cache = cls(user_id=user_id, last_refreshed=refreshed_at, records=records)
+        for page in pages:
+            for entry in page:
+                if isinstance(entry, tuple):
+                    old = known.get(entry[0])
+                    row: Row | None = old if old == entry else entry
+                else:
+                    skipped += 1
+                    row = known.get(entry) if entry is not None else None
+                if row is not None and cache_filter.keeps(row, user_id):
+                    rows[row[0]] = row
+        cache = cls.from_rows(user_id, rows, last_refreshed=refreshed_at)
         cache.skipped = skipped
         return cache
 
-    def _reindex(self) -> None:
-        self._by_uri = {record.uri: record.id for record in self.records.values()}
+    def _index(self, rows: Mapping[str, Row]) -> dict[str, tuple[str, ...]]:
+        """Return the name index: name key → ids, preferred first."""
         by_name: dict[str, list[str]] = {}
-        for record in self.records.values():
-            by_name.setdefault(name_key(record.name), []).append(record.id)
-        self._by_name = {key: self._ordered(ids) for key, ids in by_name.items()}
+        for playlist_id, row in rows.items():
+            by_name.setdefault(name_key(row[2]), []).append(playlist_id)
+        return {key: self._ordered(ids, rows) for key, ids in by_name.items()}
 
-    def _ordered(self, ids: list[str]) -> tuple[str, ...]:
+    def _ordered(self, ids: list[str], rows: Mapping[str, Row]) -> tuple[str, ...]:
         # Tuples of strings: immutable (copy-on-write) and untracked by the garbage collector.
         if len(ids) == 1:
             return (ids[0],)
-        return tuple(
-            sorted(ids, key=lambda playlist_id: self._preference(self.records[playlist_id]))
-        )
+        return tuple(sorted(ids, key=lambda playlist_id: self._preference(rows[playlist_id])))
 
-    def _preference(self, record: PlaylistRecord) -> tuple[bool, int, str]:
+    def _preference(self, row: Row) -> tuple[bool, int, str]:
         # Duplicate names: the account's own playlist first, then the fullest, then by id.
-        return (record.owner != self.user_id, -record.tracks_total, record.id)
+        return (row[3] != self.user_id, -row[7], row[0])
 
     def __len__(self) -> int:
         """Return the number of playlists."""
-        return len(self.records)
+        return len(self._rows)
+
+    @property
+    def records(self) -> Mapping[str, PlaylistRecord]:
+        """Return the records by id, in listing order (made as they are read)."""
+        return _Records(self._rows)
 
     def get(self, playlist_id: str) -> PlaylistRecord | None:
         """Return the record with this id."""
-        return self.records.get(playlist_id)
+        row = self._rows.get(playlist_id)
+        return None if row is None else PlaylistRecord.from_row(row)
 
     def named(self, name: str) -> list[PlaylistRecord]:
         """Return every record with this name (in the `name_key` sense), preferred first."""
-        return [self.records[playlist_id] for playlist_id in self._by_name.get(name_key(name), [])]
+        rows = self._rows
+        return [PlaylistRecord.from_row(rows[pid]) for pid in self._by_name.get(name_key(name), ())]
 
     def lookup(self, reference: PlaylistReference) -> Lookup | None:
         """Find a reference: by id/URI first, then by name."""
         if reference.playlist_id is not None:
-            record = self.records.get(reference.playlist_id)
+            record = self.get(reference.playlist_id)
             if record is not None:
                 return Lookup(record=record, candidates=(record,))
         if reference.name is not None:
@@ -182,44 +237,46 @@ class PlaylistCache:
         A sync writes back after every chunk: rebuilding the whole index of a large account each
         time would be milliseconds of event-loop time per write.
         """
-        changed = {record.id: record for record in records}
-        old = self.records
-        self.records = {**old, **changed}
-        by_uri = dict(self._by_uri)
-        by_name = dict(self._by_name)
-        touched: set[str] = set()
-        for record in changed.values():
-            if (previous := old.get(record.id)) is not None:
-                by_uri.pop(previous.uri, None)
-                touched.add(name_key(previous.name))
-            by_uri[record.uri] = record.id
-            touched.add(name_key(record.name))
-        for key in touched:
-            ids = [pid for pid in by_name.get(key, ()) if pid not in changed]
-            ids += [pid for pid, record in changed.items() if name_key(record.name) == key]
-            if ids:
-                by_name[key] = self._ordered(ids)
-            else:
-                by_name.pop(key, None)
-        self._by_uri, self._by_name = by_uri, by_name
+        changed = {record.id: record.row for record in records}
+        old = self._rows
+        touched = {name_key(old[pid][2]) for pid in changed if pid in old}
+        touched |= {name_key(row[2]) for row in changed.values()}
+        self._rows = {**old, **changed}
+        self._reindex(touched, changed)
 
     def remove(self, playlist_id: str) -> None:
         """Forget a record (e.g. a playlist that answered 404)."""
-        if playlist_id in self.records:
-            self.records = {pid: r for pid, r in self.records.items() if pid != playlist_id}
-            self._reindex()
+        row = self._rows.get(playlist_id)
+        if row is not None:
+            self._rows = {pid: r for pid, r in self._rows.items() if pid != playlist_id}
+            self._reindex({name_key(row[2])}, {playlist_id: row})
+
+    def _reindex(self, keys: set[str], changed: Mapping[str, Row]) -> None:
+        """Order again the index entries of `keys`, where the ids in `changed` came or went."""
+        rows, by_name = self._rows, dict(self._by_name)
+        for key in keys:
+            ids = [pid for pid in by_name.get(key, ()) if pid not in changed]
+            ids += [pid for pid in changed if pid in rows and name_key(rows[pid][2]) == key]
+            if ids:
+                by_name[key] = self._ordered(ids, rows)
+            else:
+                by_name.pop(key, None)
+        self._by_name = by_name
 
     def diff(self, previous: PlaylistCache | None) -> CacheDiff:
         """Return what changed since `previous` (everything is added when there was none)."""
-        before = previous.records if previous is not None else {}
+        before = previous._rows if previous is not None else {}
+        after = self._rows
+        added, changed = [], []
+        for pid, row in after.items():
+            old = before.get(pid)
+            if old is None:
+                added.append(row)
+            elif old is not row and old[6] != row[6]:
+                changed.append(row)
+        removed = [row for pid, row in before.items() if pid not in after]
         return CacheDiff(
-            added=tuple(r for pid, r in self.records.items() if pid not in before),
-            removed=tuple(r for pid, r in before.items() if pid not in self.records),
-            changed=tuple(
-                r
-                for pid, r in self.records.items()
-                if pid in before and before[pid].snapshot_id != r.snapshot_id
-            ),
+            added=_records(added), removed=_records(removed), changed=_records(changed)
         )
 
     def age(self, now: datetime) -> timedelta | None:
@@ -231,7 +288,7 @@ class PlaylistCache:
         return {
             "user_id": self.user_id,
             "last_refreshed": self.last_refreshed.isoformat() if self.last_refreshed else None,
-            "playlists": [record.as_dict() for record in self.records.values()],
+            "playlists": [row_as_dict(row) for row in self._rows.values()],
         }
 
     @classmethod
@@ -241,11 +298,11 @@ class PlaylistCache:
         last_refreshed = datetime.fromisoformat(refreshed) if refreshed else None
         if last_refreshed is not None and last_refreshed.tzinfo is None:
             last_refreshed = last_refreshed.replace(tzinfo=UTC)
-        records = [PlaylistRecord.from_dict(item) for item in data["playlists"]]
-        return cls(
-            user_id=str(data["user_id"]),
+        rows = (row_from_dict(item) for item in data["playlists"])
+        return cls.from_rows(
+            str(data["user_id"]),
+            {row[0]: row for row in rows},
             last_refreshed=last_refreshed,
-            records={record.id: record for record in records},
         )
 
     def to_export(self) -> dict[str, Any]:
@@ -253,14 +310,50 @@ class PlaylistCache:
 
         A shared name points at the preferred playlist; every playlist is reachable by its URI.
         """
+        rows = self._rows
         playlists: dict[str, dict[str, Any]] = {}
         for key, ids in sorted(self._by_name.items()):
-            playlists[key] = self.records[ids[0]].as_dict()
-        for record in sorted(self.records.values(), key=lambda r: r.uri):
-            playlists[record.uri] = record.as_dict()
+            playlists[key] = row_as_dict(rows[ids[0]])
+        for item in sorted((row_as_dict(row) for row in rows.values()), key=_uri):
+            playlists[item["uri"]] = item
         refreshed = (
             self.last_refreshed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             if self.last_refreshed
             else None
         )
         return {"last_refreshed": refreshed, "playlists": playlists}
+
+
+def listed(entry: Any) -> Listed:
+    """Normalise one entry of `/me/playlists` (see `Listed`)."""
+    row = row_from_api(entry)
+    if row is not None:
+        return row
+    playlist_id = entry.get("id") if isinstance(entry, Mapping) else None
+    return playlist_id if isinstance(playlist_id, str) and playlist_id else None
+
+
+class _Records(Mapping[str, PlaylistRecord]):
+    """The cache's rows seen as records, made as they are read."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: Mapping[str, Row]) -> None:
+        self._rows = rows
+
+    def __getitem__(self, playlist_id: str) -> PlaylistRecord:
+        return PlaylistRecord.from_row(self._rows[playlist_id])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+def _records(rows: Iterable[Row]) -> tuple[PlaylistRecord, ...]:
+    return tuple(PlaylistRecord.from_row(row) for row in rows)
+
+
+def _uri(item: Mapping[str, Any]) -> str:
+    return str(item["uri"])

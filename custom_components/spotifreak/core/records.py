@@ -1,10 +1,25 @@
-"""Playlist records: the compact, normalised form the cache stores for each playlist."""
+"""Playlist records: the normalised form the cache keeps for each playlist, and its compact row.
+
+`PlaylistRecord` is the record everyone handles (resolving, syncing, the action responses). The
+cache keeps each one as a `Row`, a plain tuple of strings, numbers and booleans: Python's garbage
+collector stops tracking such a tuple the first time it sees it, so ten thousand cached
+playlists add nothing to the objects every full collection walks (a slotted object per playlist
+would add ten thousand, created anew at every refresh). A row leaves out what it can rebuild:
+the URI when it is the playlist's usual `spotify:playlist:{id}`; owner ids are interned.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+import sys
 from typing import Any
+
+URI_PREFIX = "spotify:playlist:"
+
+# id, uri (None: the usual URI of the id), name, owner, collaborative, public, snapshot_id,
+# tracks_total
+type Row = tuple[str, str | None, str, str, bool, bool | None, str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,73 +39,141 @@ class PlaylistRecord:
     def from_api(cls, obj: Any) -> PlaylistRecord | None:
         """Normalise a (Simplified)PlaylistObject; None for null entries and ones not readable.
 
-        Reads the track count from `items` (2026) or `tracks` (before), whichever is present.
-        An entry whose fields have other types than Spotify documents (an `owner` that is a
-        string, a `total` of "many") is not readable: it is skipped like a null entry, it does
-        not fail the listing.
+        See `row_from_api`.
         """
-        if not isinstance(obj, Mapping):
-            return None
-        playlist_id = obj.get("id")
-        owner = obj.get("owner") or {}
-        count = _track_count(obj)
-        if (
-            not isinstance(playlist_id, str)
-            or not playlist_id
-            or not isinstance(owner, Mapping)
-            or count is None
-            or not all(
-                isinstance(value, str | None)
-                for value in (
-                    obj.get("uri"),
-                    obj.get("name"),
-                    obj.get("snapshot_id"),
-                    owner.get("id"),
-                )
-            )
-            or not all(
-                isinstance(value, bool | None)
-                for value in (obj.get("collaborative"), obj.get("public"))
-            )
-        ):
-            return None
-        return cls(
-            id=playlist_id,
-            uri=str(obj.get("uri") or f"spotify:playlist:{playlist_id}"),
-            name=str(obj.get("name") or ""),
-            owner=str(owner.get("id") or ""),
-            collaborative=bool(obj.get("collaborative")),
-            public=obj.get("public"),
-            snapshot_id=str(obj.get("snapshot_id") or ""),
-            tracks_total=count,
-        )
+        row = row_from_api(obj)
+        return None if row is None else cls.from_row(row)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PlaylistRecord:
         """Read a record written by `as_dict` (the stored and exported form)."""
+        return cls.from_row(row_from_dict(data))
+
+    @classmethod
+    def from_row(cls, row: Row) -> PlaylistRecord:
+        """Return the record a cache row holds."""
+        playlist_id, uri, name, owner, collaborative, public, snapshot_id, tracks_total = row
         return cls(
-            id=str(data["id"]),
-            uri=str(data.get("uri") or f"spotify:playlist:{data['id']}"),
-            name=str(data.get("name") or ""),
-            owner=str(data.get("owner") or ""),
-            collaborative=bool(data.get("collaborative")),
-            public=data.get("public"),
-            snapshot_id=str(data.get("snapshot_id") or ""),
-            tracks_total=int(data.get("tracks_total") or 0),
+            playlist_id,
+            uri or URI_PREFIX + playlist_id,
+            name,
+            owner,
+            collaborative,
+            public,
+            snapshot_id,
+            tracks_total,
+        )
+
+    @property
+    def row(self) -> Row:
+        """Return the compact form the cache keeps."""
+        return make_row(
+            self.id,
+            self.uri,
+            self.name,
+            self.owner,
+            self.collaborative,
+            self.public,
+            self.snapshot_id,
+            self.tracks_total,
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the stored, exported and action-response form (by hand: `asdict` is slow)."""
-        return {
-            "id": self.id,
-            "uri": self.uri,
-            "name": self.name,
-            "owner": self.owner,
-            "collaborative": self.collaborative,
-            "public": self.public,
-            "snapshot_id": self.snapshot_id,
-            "tracks_total": self.tracks_total,
-        }
+        """Return the stored, exported and action-response form."""
+        return row_as_dict(self.row)
+
+
+def make_row(
+    playlist_id: str,
+    uri: str,
+    name: str,
+    owner: str,
+    collaborative: bool,
+    public: bool | None,
+    snapshot_id: str,
+    tracks_total: int,
+) -> Row:
+    """Return a row: the usual URI left out, the owner id interned."""
+    return (
+        playlist_id,
+        None if uri == URI_PREFIX + playlist_id else uri,
+        name,
+        sys.intern(owner),
+        collaborative,
+        public,
+        snapshot_id,
+        tracks_total,
+    )
+
+
+def row_from_api(obj: Any) -> Row | None:
+    """Normalise a (Simplified)PlaylistObject into a row; None for null and unreadable entries.
+
+    Reads the track count from `items` (2026) or `tracks` (before), whichever is present.
+    An entry whose fields have other types than Spotify documents (an `owner` that is a
+    string, a `total` of "many") is not readable: it is skipped like a null entry, it does
+    not fail the listing.
+    """
+    if not isinstance(obj, Mapping):
+        return None
+    playlist_id = obj.get("id")
+    owner = obj.get("owner") or {}
+    count = _track_count(obj)
+    if (
+        not isinstance(playlist_id, str)
+        or not playlist_id
+        or not isinstance(owner, Mapping)
+        or count is None
+        or not all(
+            isinstance(value, str | None)
+            for value in (obj.get("uri"), obj.get("name"), obj.get("snapshot_id"), owner.get("id"))
+        )
+        or not all(
+            isinstance(value, bool | None)
+            for value in (obj.get("collaborative"), obj.get("public"))
+        )
+    ):
+        return None
+    return make_row(
+        playlist_id,
+        obj.get("uri") or URI_PREFIX + playlist_id,
+        obj.get("name") or "",
+        owner.get("id") or "",
+        bool(obj.get("collaborative")),
+        obj.get("public"),
+        obj.get("snapshot_id") or "",
+        count,
+    )
+
+
+def row_from_dict(data: Mapping[str, Any]) -> Row:
+    """Read a row from the stored and exported form (`row_as_dict`)."""
+    playlist_id = str(data["id"])
+    return make_row(
+        playlist_id,
+        str(data.get("uri") or URI_PREFIX + playlist_id),
+        str(data.get("name") or ""),
+        str(data.get("owner") or ""),
+        bool(data.get("collaborative")),
+        data.get("public"),
+        str(data.get("snapshot_id") or ""),
+        int(data.get("tracks_total") or 0),
+    )
+
+
+def row_as_dict(row: Row) -> dict[str, Any]:
+    """Return the stored, exported and action-response form of a row (by hand: fast)."""
+    playlist_id, uri, name, owner, collaborative, public, snapshot_id, tracks_total = row
+    return {
+        "id": playlist_id,
+        "uri": uri or URI_PREFIX + playlist_id,
+        "name": name,
+        "owner": owner,
+        "collaborative": collaborative,
+        "public": public,
+        "snapshot_id": snapshot_id,
+        "tracks_total": tracks_total,
+    }
 
 
 def _track_count(obj: Mapping[str, Any]) -> int | None:
