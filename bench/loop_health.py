@@ -10,10 +10,9 @@ garbage collector. Each scenario runs three times. Measured while the integratio
 - a scheduled refresh of the 10 000-playlist cache (`coordinator.async_refresh()`, 1% of the
   playlists changed since the stored copy), including the Store write that follows it;
 - a first refresh into an empty cache (every playlist "added": the largest refresh event);
-- for comparison, the same scheduled refresh with the listing done by `bench/paging` (pages read
-  four at a time and normalised as they arrive; the coordinator's code unchanged, only the two
-  functions its refresh job calls swapped for the run): whether concurrent paging costs the loop
-  anything (a proposal, not what ships; not judged);
+- for comparison, "before": the same scheduled refresh with the listing as it was until issue 16
+  (`bench/baseline.py`: one page after the other, the raw entries held until the end; the
+  integration's code otherwise unchanged; reported, not judged);
 - a large mirror run through `SyncManager.async_run` (2 000 tracks into a playlist that does not
   exist yet: a name miss, the creation, 20 writes), including the delayed Store writes (the
   written-back cache records, the sync's state), made due at once.
@@ -25,22 +24,19 @@ Home Assistant's own work — their garbage collections included — can stall t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable
 import contextlib
-from datetime import datetime
 import gc
 import statistics
 import time
 from types import TracebackType
-from typing import Any, cast
+from typing import Any
 
 from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 
-from bench.paging import DEFAULT_MAX_IN_FLIGHT, playlist_records
-from custom_components.spotifreak.core.cache import CacheFilter, PlaylistCache
-from custom_components.spotifreak.core.records import PlaylistRecord
-from custom_components.spotifreak.core.spotify import SpotifyClient
+from custom_components.spotifreak.core.cache import PlaylistCache
 
+from .baseline import listing_as_before
 from .ha import HaSession
 
 PROBE_INTERVAL = 0.005
@@ -146,59 +142,6 @@ def _combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-class _Records(list[PlaylistRecord]):
-    """Records listed by `bench/paging`, passed through `PlaylistCache.build` unchanged."""
-
-
-@contextlib.contextmanager
-def proposed_refresh(max_in_flight: int) -> Iterator[list[int]]:
-    """Make the coordinator's refresh job list with `bench/paging.playlist_records` (pages read
-    concurrently, normalised as they arrive) instead of `all_playlists` + raw entries. The
-    coordinator's code runs unchanged; the yielded list counts the listings that went this way."""
-    used: list[int] = []
-    original_list = SpotifyClient.all_playlists
-    original_build = PlaylistCache.build
-
-    def listing(client: SpotifyClient) -> list[dict[str, Any] | None]:
-        used.append(1)
-        return cast(
-            "list[dict[str, Any] | None]",
-            _Records(playlist_records(client, max_in_flight=max_in_flight)),
-        )
-
-    def build(
-        cls: type[PlaylistCache],
-        user_id: str,
-        entries: Iterable[Any],
-        *,
-        refreshed_at: datetime,
-        cache_filter: CacheFilter | None = None,
-        previous: PlaylistCache | None = None,
-    ) -> PlaylistCache:
-        if not isinstance(entries, _Records):
-            return original_build(
-                user_id,
-                entries,
-                refreshed_at=refreshed_at,
-                cache_filter=cache_filter,
-                previous=previous,
-            )
-        accepts = (cache_filter or CacheFilter()).accepts
-        return cls(
-            user_id=user_id,
-            last_refreshed=refreshed_at,
-            records={r.id: r for r in entries if accepts(r, user_id)},
-        )
-
-    SpotifyClient.all_playlists = listing  # type: ignore[method-assign, assignment]
-    PlaylistCache.build = classmethod(build)  # type: ignore[method-assign, assignment]
-    try:
-        yield used
-    finally:
-        SpotifyClient.all_playlists = original_list  # type: ignore[method-assign]
-        PlaylistCache.build = original_build  # type: ignore[method-assign]
-
-
 async def measure_loop_health(
     session: HaSession,
     *,
@@ -218,6 +161,8 @@ async def measure_loop_health(
     emulator = session.emulator
 
     async def refresh() -> dict[str, Any]:
+        # As if the refreshes were far apart: the account's pace starts with an empty window.
+        coordinator.spotify.client.pace.clear()
         before = await asyncio.to_thread(emulator.spotify_calls)
         await coordinator.async_refresh()
         await hass.async_block_till_done()
@@ -240,12 +185,12 @@ async def measure_loop_health(
     results["first_refresh"] = _combine(runs)
 
     runs = []
-    with proposed_refresh(DEFAULT_MAX_IN_FLIGHT) as used:
+    with listing_as_before() as used:
         for _ in range(repeats):
             coordinator.data = stale
             runs.append(await _probed(refresh))
-    assert len(used) == repeats, "the coordinator no longer lists through all_playlists"
-    results["proposed_refresh"] = {**_combine(runs), "changed": changed}
+    assert len(used) == repeats, "the refresh no longer lists through playlist_listing"
+    results["refresh_before"] = {**_combine(runs), "changed": changed}
 
     runs = []
     for index in range(repeats):

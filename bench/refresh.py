@@ -1,15 +1,17 @@
-"""Section 1: cache refresh — calls and wall time for P playlists, sequential and concurrent.
+"""Section 1: cache refresh — calls and wall time for P playlists, before and after.
 
-Sequential is what the coordinator does today: `SpotifyClient.all_playlists` and
-`PlaylistCache.build` in an executor thread. Concurrent is `bench/paging.build_cache` (the first
-page alone, then at most four pages in flight, each page normalised as it arrives). Both run against the emulator with its
-per-request latency and its rolling-window rate limit switched on; the window is emptied before
-each measurement, as if the refreshes were far apart. The lower bound is ⌈P/50⌉ x latency: the
-sequential round trips alone.
+"Before" is the listing as the integration ran it until issue 16 (`bench/baseline.py`: one page
+after the other, the raw entries held, then normalised); "after" is the integration's own
+(`SpotifyClient.playlist_listing`, `core/paging.py`: the first page alone, then at most four
+pages in flight, paced, each page normalised as it arrives). Both run in an executor thread, as
+the directory's refresh job does, and end in `PlaylistCache.from_listing`, against the emulator
+with its per-request latency and its rolling-window rate limit switched on; the emulator's window
+and the client's pace are emptied before each measurement, as if the refreshes were far apart.
+The lower bound is ⌈P/50⌉ x latency: the sequential round trips alone.
 
 A last measurement shows the pacing: under a tight limit (50 requests per rolling 2 s, a rate the
-sequential reader exceeds) the concurrent reader with a `RequestBudget` a little under that limit
-lists 10 000 playlists without a single 429, while the sequential reader is refused.
+sequential reader exceeds) the integration's listing, paced a little under that limit, lists
+10 000 playlists without a single 429, while the sequential reader is refused.
 """
 
 from __future__ import annotations
@@ -24,16 +26,13 @@ import statistics
 import time
 from typing import Any
 
-from bench.paging import (
-    DEFAULT_MAX_IN_FLIGHT,
-    RequestBudget,
-    build_cache,
-)
 from custom_components.spotifreak.core.cache import PlaylistCache
 from custom_components.spotifreak.core.errors import SpotifyRateLimitError
+from custom_components.spotifreak.core.paging import MAX_IN_FLIGHT, RequestPace
 from custom_components.spotifreak.core.spotify import SpotifyClient
 from tests.emulator import Library
 
+from .baseline import sequential_listing
 from .emulator_host import EmulatorHost, pages
 
 
@@ -46,15 +45,24 @@ class RefreshConfig:
     rate_limit: int = 250  # requests per rolling 30 s window at the emulator
     repeats_small: int = 3  # timing repeats for P ≤ 500 (median kept)
     paced: bool = True
-    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    max_in_flight: int = MAX_IN_FLIGHT
 
 
 Refresher = Callable[[SpotifyClient, str], PlaylistCache]
 
 
-def sequential(client: SpotifyClient, user_id: str) -> PlaylistCache:
-    """What the coordinator's refresh job does today."""
-    return PlaylistCache.build(user_id, client.all_playlists(), refreshed_at=datetime.now(UTC))
+def before(client: SpotifyClient, user_id: str) -> PlaylistCache:
+    """The refresh job as it listed before issue 16."""
+    return PlaylistCache.from_listing(
+        user_id, sequential_listing(client), refreshed_at=datetime.now(UTC)
+    )
+
+
+def after(client: SpotifyClient, user_id: str) -> PlaylistCache:
+    """The refresh job as the directory runs it (`PlaylistDirectory.refresh`)."""
+    return PlaylistCache.from_listing(
+        user_id, client.playlist_listing(), refreshed_at=datetime.now(UTC)
+    )
 
 
 async def _measure(
@@ -63,6 +71,7 @@ async def _measure(
     """One refresh in an executor thread, as the coordinator runs it: calls the emulator saw,
     429s, seconds."""
     calls_before = client.counter.total
+    client.pace.clear()
     index = host.log_size()
     before = host.spotify_calls()
     started = time.perf_counter()
@@ -95,19 +104,6 @@ def _warm_client(host: EmulatorHost) -> SpotifyClient:
     return client
 
 
-def _concurrent(max_in_flight: int, budget: RequestBudget | None = None) -> Refresher:
-    def refresh(client: SpotifyClient, user_id: str) -> PlaylistCache:
-        return build_cache(
-            client,
-            user_id,
-            refreshed_at=datetime.now(UTC),
-            max_in_flight=max_in_flight,
-            budget=budget,
-        )
-
-    return refresh
-
-
 async def run_refresh(config: RefreshConfig) -> dict[str, Any]:
     """Every size, then the pacing demonstration; the figures of section 1."""
     rows: list[dict[str, Any]] = []
@@ -116,12 +112,9 @@ async def run_refresh(config: RefreshConfig) -> dict[str, Any]:
         with EmulatorHost(library, latency=config.latency) as host:
             client = _warm_client(host)
             repeats = config.repeats_small if size <= 500 else 1
-            measured: dict[str, list[dict[str, Any]]] = {"sequential": [], "concurrent": []}
+            measured: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
             for _ in range(repeats):
-                for name, refresh in (
-                    ("sequential", sequential),
-                    ("concurrent", _concurrent(config.max_in_flight)),
-                ):
+                for name, refresh in (("before", before), ("after", after)):
                     host.set_rate_limit(config.rate_limit, 30.0)
                     measured[name].append(await _measure(host, client, refresh, library.user_id))
             row: dict[str, Any] = {
@@ -137,7 +130,7 @@ async def run_refresh(config: RefreshConfig) -> dict[str, Any]:
                     "calls_all_runs": sorted({run["calls"] for run in runs}),
                     "rate_limited": sum(run["rate_limited"] for run in runs),
                 }
-            row["speedup"] = row["sequential"]["seconds"] / row["concurrent"]["seconds"]
+            row["speedup"] = row["before"]["seconds"] / row["after"]["seconds"]
             rows.append(row)
     result: dict[str, Any] = {
         "latency_ms": config.latency * 1000,
@@ -151,26 +144,28 @@ async def run_refresh(config: RefreshConfig) -> dict[str, Any]:
 
 
 async def _paced(config: RefreshConfig) -> dict[str, Any]:
-    """10 000 playlists under 50 requests per rolling 2 s: sequential vs paced concurrent."""
+    """10 000 playlists under 50 requests per rolling 2 s: before vs the integration's listing
+    paced at 46 per 2 s (its pace made as tight as the emulator's limit for the occasion)."""
     limit, window, size = 50, 2.0, 10000
     library = Library.generate(seed=11, playlists=size, liked=20, catalogue=200)
     with EmulatorHost(library, latency=config.latency) as host:
         client = _warm_client(host)
         host.set_rate_limit(limit, window)
-        unpaced = await _measure(host, client, sequential, library.user_id)
+        unpaced = await _measure(host, client, before, library.user_id)
         await asyncio.sleep(window)
-        budget = RequestBudget(limit - config.max_in_flight, window)
-        host.set_rate_limit(limit, window)
-        paced = await _measure(
-            host, client, _concurrent(config.max_in_flight, budget), library.user_id
+        paced_client = SpotifyClient(
+            spotipy_client=client._spotipy,
+            pace=RequestPace(limit - config.max_in_flight, window),
         )
+        host.set_rate_limit(limit, window)
+        paced = await _measure(host, paced_client, after, library.user_id)
     return {
         "playlists": size,
         "expected_calls": pages(size),
         "emulator_limit": {"max_requests": limit, "window_seconds": window},
-        "budget": {"max_requests": limit - config.max_in_flight, "window_seconds": window},
-        # the budget admits `budget` starts per window: the last window opens this late
+        "pace": {"max_requests": limit - config.max_in_flight, "window_seconds": window},
+        # the pace admits `pace` starts per window: the last window opens this late
         "min_seconds": (math.ceil(pages(size) / (limit - config.max_in_flight)) - 1) * window,
-        "sequential": unpaced,
-        "concurrent_paced": paced,
+        "before": unpaced,
+        "after_paced": paced,
     }

@@ -33,6 +33,7 @@ from custom_components.spotifreak.core.directory import PlaylistDirectory
 from custom_components.spotifreak.core.spotify import SpotifyClient
 from tests.emulator import Library
 
+from .baseline import raw_entries
 from .emulator_host import EmulatorHost
 
 
@@ -47,7 +48,7 @@ class ResolveConfig:
 def fetch_entries(library: Library) -> list[dict[str, Any] | None]:
     """The raw `/me/playlists` entries of a library, read from an emulator without latency."""
     with EmulatorHost(library) as host:
-        return host.client().all_playlists()
+        return raw_entries(host.client())
 
 
 def _references(cache: PlaylistCache, count: int, rng: random.Random) -> list[str]:

@@ -69,9 +69,11 @@ def make_dataset(config: HaConfig, path: Path) -> None:
 
 def stored_cache(emulator: RemoteEmulator, config: HaConfig) -> tuple[PlaylistCache, int]:
     """The cache an earlier run wrote `stored_age_minutes` ago; 1% of it since changed."""
-    entries = emulator.client().all_playlists()
+    pages = emulator.client().playlist_listing()
     refreshed = datetime.now(UTC) - timedelta(minutes=config.stored_age_minutes)
-    cache = PlaylistCache.build(emulator.state()["user"]["id"], entries, refreshed_at=refreshed)
+    cache = PlaylistCache.from_listing(
+        emulator.state()["user"]["id"], pages, refreshed_at=refreshed
+    )
     records = dict(cache.records)
     rng = random.Random(5)
     older = rng.sample(sorted(records), max(1, int(len(records) * CHANGED_SHARE)))

@@ -94,6 +94,9 @@ class SpotifyAccount:
         self._entry = entry
         self._session = session
         self.client = client
+        # The playlist listing's pages, side by side in executor threads, stop for a Retry-After
+        # another job met meanwhile (read from those threads: a dict lookup and a clock).
+        client.pace.retry_after = lambda: self.retry_after
         self._refresh_lock = asyncio.Lock()
         self._refused = False  # Spotify refused the refresh token since this entry loaded
         # Awaited as soon as a 429 moves the deadline: the coordinator stores it at once (Home

@@ -1,6 +1,6 @@
 """The playlist directory's policy: refresh when stale, shared refreshes, write-back, counters.
 
-Spotify is stood in for by a client with the two calls the directory makes (`all_playlists`,
+Spotify is stood in for by a client with the two calls the directory makes (`playlist_listing`,
 `playlist`); the emulator-backed tests (`test_mirror.py`, `test_syncs.py`) run the real one."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from custom_components.spotifreak.core.cache import Listed, listed
 from custom_components.spotifreak.core.directory import PlaylistDirectory
 from custom_components.spotifreak.core.errors import SpotifyUnavailableError
 from custom_components.spotifreak.core.records import PlaylistRecord
@@ -44,11 +45,11 @@ class Account:
         self.gate: asyncio.Event | None = None
         self.down = False
 
-    def all_playlists(self) -> list[dict[str, Any] | None]:
+    def playlist_listing(self) -> list[list[Listed]]:
         self.listings += 1
         if self.down:
             raise SpotifyUnavailableError("503", status=503)
-        return list(self.entries)
+        return [[listed(entry) for entry in self.entries]]
 
     def playlist(self, playlist_id: str, fields: str | None = None) -> dict[str, Any]:
         self.fetches += 1
@@ -167,3 +168,4 @@ async def test_an_id_miss_is_fetched_and_written_back() -> None:
     assert changes == [1]
     assert (await directory.resolve("f" * 22)).source == "cache"  # type: ignore[union-attr]
     assert account.fetches == 1
+

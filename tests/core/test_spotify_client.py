@@ -7,6 +7,7 @@ from math import ceil
 
 import pytest
 
+from custom_components.spotifreak.core.cache import Listed
 from custom_components.spotifreak.core.errors import (
     SpotifyAuthError,
     SpotifyForbiddenError,
@@ -31,16 +32,22 @@ def _client(emulator: Emulator, sleeps: list[float] | None = None) -> SpotifyCli
     return client
 
 
+def _entries(pages: list[list[Listed]]) -> list[Listed]:
+    return [entry for page in pages for entry in page]
+
+
 @pytest.mark.parametrize("count", [0, 1, 50, 51, 1234])
-async def test_all_playlists_pages_with_limit_50(emulator: Emulator, count: int) -> None:
+async def test_playlist_listing_pages_with_limit_50(emulator: Emulator, count: int) -> None:
     """⌈P/50⌉ requests (at least one), every entry returned in order."""
     library = Library.empty()
     for index in range(count):
         library.create_playlist(f"P{index}")
     emulator.library = library
     client = _client(emulator)
-    entries = await in_executor(client.all_playlists)
-    assert [entry["id"] for entry in entries if entry] == [p.id for p in library.me_playlists if p]
+    pages = await in_executor(client.playlist_listing)
+    assert [row[0] for row in _entries(pages) if isinstance(row, tuple)] == [
+        p.id for p in library.me_playlists if p
+    ]
     assert (
         client.counter.total
         == emulator.count("GET", "/v1/me/playlists")
@@ -54,7 +61,7 @@ async def test_429_surfaces_retry_after_without_retrying(emulator: Emulator) -> 
     client = _client(emulator, sleeps)
     emulator.inject(Fault(status=429, retry_after=1234, path="/v1/me/playlists"))
     with pytest.raises(SpotifyRateLimitError) as raised:
-        await in_executor(client.all_playlists)
+        await in_executor(client.playlist_listing)
     assert raised.value.retry_after == 1234
     assert sleeps == []
     assert emulator.spotify_calls == 1
@@ -67,7 +74,7 @@ async def test_reads_retry_5xx_and_drops_with_backoff(emulator: Emulator, fault:
     client = _client(emulator, sleeps)
     fault.path, fault.times = "/v1/me/playlists", 2
     emulator.inject(fault)
-    entries = await in_executor(client.all_playlists)
+    entries = await in_executor(client.playlist_listing)
     assert entries
     assert sleeps == [0.5, 2.0]
     assert client.counter.total == 3
@@ -78,7 +85,7 @@ async def test_reads_give_up_after_three_attempts(emulator: Emulator) -> None:
     client = _client(emulator, [])
     emulator.inject(Fault(status=502, path="/v1/me/playlists", times=None))
     with pytest.raises(SpotifyUnavailableError) as raised:
-        await in_executor(client.all_playlists)
+        await in_executor(client.playlist_listing)
     assert raised.value.status == 502
     assert emulator.spotify_calls == 3
 
@@ -243,7 +250,7 @@ async def test_a_malformed_listing_is_a_failure(emulator: Emulator, fault: Fault
     fault.path, fault.times = "/v1/me/playlists", None
     emulator.inject(fault)
     with pytest.raises(SpotifyUnavailableError):
-        await in_executor(client.all_playlists)
+        await in_executor(client.playlist_listing)
 
 
 @pytest.mark.emulator(playlists=120)
@@ -252,8 +259,8 @@ async def test_a_malformed_page_is_read_again(emulator: Emulator) -> None:
     sleeps: list[float] = []
     client = _client(emulator, sleeps)
     emulator.inject(Fault(status=200, body="<html/>", path="/v1/me/playlists", after=1))
-    entries = await in_executor(client.all_playlists)
-    assert len(entries) == len(emulator.library.me_playlists)
+    pages = await in_executor(client.playlist_listing)
+    assert len(_entries(pages)) == len(emulator.library.me_playlists)
     assert sleeps == [0.5]
 
 
@@ -292,7 +299,7 @@ async def test_every_429_is_a_rate_limit(emulator: Emulator, body: object, quota
     client = _client(emulator, [])
     emulator.inject(Fault(status=429, retry_after=3600, body=body, path="/v1/me/playlists"))
     with pytest.raises(SpotifyRateLimitError) as raised:
-        await in_executor(client.all_playlists)
+        await in_executor(client.playlist_listing)
     assert raised.value.retry_after == 3600
     assert isinstance(raised.value, SpotifyQuotaError) is quota
     assert emulator.spotify_calls == 1
@@ -319,7 +326,7 @@ async def test_spotipy_logs_neither_limits_for_5xx_nor_the_account(
     client = _client(emulator, [])
     emulator.inject(Fault(status=503, path="/v1/me/playlists", times=2))
     with caplog.at_level(logging.DEBUG):
-        await in_executor(client.all_playlists)
+        await in_executor(client.playlist_listing)
         account = await in_executor(client.current_user)
     assert account["email"] == emulator.library.email
     assert emulator.library.email not in caplog.text

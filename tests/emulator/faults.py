@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 import itertools
 import math
@@ -26,9 +26,10 @@ def path_matches(pattern: str | None, path: str) -> bool:
 class Fault:
     """A planned misbehaviour, applied before normal handling.
 
-    Matching: `method` (None = any) and `path` (None = any; exact, or a prefix ending in `*`).
-    The first `after` matching requests pass untouched, then the fault fires `times` times
-    (None = forever) and retires.
+    Matching: `method` (None = any), `path` (None = any; exact, or a prefix ending in `*`) and
+    `query` (None = any; else every given parameter must have that value, e.g. `{"offset": "50"}`
+    for one page of a listing). The first `after` matching requests pass untouched, then the
+    fault fires `times` times (None = forever) and retires.
 
     What it does when it fires, in this order:
     - `delay` seconds of extra latency (a fault with only a delay then lets the request through);
@@ -58,6 +59,7 @@ class Fault:
     retry_after: int | None = None
     method: str | None = None
     path: str | None = None
+    query: dict[str, str] | None = None
     times: int | None = 1
     after: int = 0
     drop: bool = False
@@ -136,11 +138,15 @@ class Fault:
             and self.body is None
         )
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, query: Mapping[str, str] | None = None) -> bool:
         return (
             self.active
             and (self.method is None or self.method == method)
             and path_matches(self.path, path)
+            and (
+                self.query is None
+                or all((query or {}).get(key) == value for key, value in self.query.items())
+            )
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -166,10 +172,10 @@ class FaultSet:
     def clear(self) -> None:
         self.faults.clear()
 
-    def pick(self, method: str, path: str) -> Fault | None:
+    def pick(self, method: str, path: str, query: Mapping[str, str] | None = None) -> Fault | None:
         """The fault that fires for this request, if any (counting `after` skips)."""
         for fault in self.faults:
-            if not fault.matches(method, path):
+            if not fault.matches(method, path, query):
                 continue
             if fault.seen < fault.after:
                 fault.seen += 1

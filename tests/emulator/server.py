@@ -347,7 +347,7 @@ class Emulator:
         area = area_of(request.path)
         if self.latency > 0:
             await asyncio.sleep(self.latency)
-        fault = self.faults.pick(request.method, request.path)
+        fault = self.faults.pick(request.method, request.path, request.query)
         if fault is not None:
             record.fault = fault.id
             if fault.delay > 0:

@@ -127,7 +127,7 @@ class PlaylistDirectory:
         """List every playlist into a new cache, make it current, and return what changed.
 
         Listing and indexing run in one job of `run` (default: the directory's runner), off the
-        event loop. Raises the core's `SpotifyError`s; the current cache then stays.
+        event loop: the pages after the first side by side (`core/paging.py`). Raises the core's `SpotifyError`s; the current cache then stays.
         """
         user_id, clock, cache_filter, previous = (
             self.user_id,
@@ -137,9 +137,10 @@ class PlaylistDirectory:
         )
 
         def build(client: SpotifyClient) -> PlaylistCache:
-            return PlaylistCache.build(
+            pages = client.playlist_listing()
+            return PlaylistCache.from_listing(
                 user_id,
-                client.all_playlists(),
+                pages,
                 refreshed_at=clock(),
                 cache_filter=cache_filter,
                 previous=previous,

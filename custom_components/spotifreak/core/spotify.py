@@ -4,6 +4,8 @@ spotipy is synchronous: every method here blocks and must run in an executor thr
 retries are switched off (`retries=0`, 429 left out of `status_forcelist`) because they sleep through
 `Retry-After` inside the call and then hide the status; retries for reads happen here instead, where
 they are bounded and counted. Writes are never retried: a POST that timed out may have been applied.
+Every request is counted in the account's `RequestPace`; the playlist listing (`core/paging.py`)
+paces its pages by it.
 """
 
 from __future__ import annotations
@@ -20,8 +22,16 @@ from typing import Any, Final, Protocol
 import requests
 import spotipy
 
+from .cache import Listed
 from .call_window import CallWindow
 from .errors import SpotifyError, SpotifyUnavailableError
+from .paging import (
+    ENDPOINT as PLAYLISTS_ENDPOINT,
+    MAX_IN_FLIGHT,
+    PAGE_LIMIT,
+    RequestPace,
+    read_listing,
+)
 from .spotify_errors import (
     UnparsedAnswerError,
     connection_error,
@@ -33,7 +43,6 @@ from .spotify_errors import (
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_API_URL: Final = "https://api.spotify.com/v1/"
-PLAYLISTS_PAGE_LIMIT: Final = 50
 ITEMS_PAGE_LIMIT: Final = 50
 SAVED_TRACKS_PAGE_LIMIT: Final = 50
 WRITE_CHUNK: Final = 100
@@ -161,8 +170,8 @@ def build_spotipy(api_url: str, *, timeout: int = REQUEST_TIMEOUT) -> spotipy.Sp
 class SpotifyClient:
     """Blocking access to the Spotify Web API for one account. Run every method in an executor.
 
-    `fork()` gives a view that shares the connection pool and token but counts its own calls too,
-    so a sync run can report what it spent while the account-wide counter keeps the total.
+    `fork()` gives a view that shares the connection pool, token and pace but counts its own calls
+    too, so a sync run can report what it spent while the account-wide counter keeps the total.
     """
 
     def __init__(
@@ -171,12 +180,14 @@ class SpotifyClient:
         *,
         spotipy_client: spotipy.Spotify | None = None,
         counter: CallCounter | None = None,
+        pace: RequestPace | None = None,
         sleep: Callable[[float], None] = time.sleep,
         backoff: Sequence[float] | None = None,
     ) -> None:
         """Initialize the client for `api_url` (or over a given spotipy client)."""
         self._spotipy = spotipy_client or build_spotipy(api_url)
         self.counter = counter or CallCounter()
+        self.pace = pace or RequestPace()
         self._sleep = sleep
         self._backoff = tuple(BACKOFF_SECONDS if backoff is None else backoff)
 
@@ -190,6 +201,7 @@ class SpotifyClient:
         return SpotifyClient(
             spotipy_client=self._spotipy,
             counter=CallCounter(parent=self.counter),
+            pace=self.pace,
             sleep=self._sleep,
             backoff=self._backoff,
         )
@@ -207,14 +219,20 @@ class SpotifyClient:
         *,
         read: bool,
         check: Callable[[Any], bool] | None = None,
+        paced: bool = False,
     ) -> Any:
         """Send one request (reads: up to three attempts); `check` says whether an answer is one.
 
         An answer that fails `check` (spotipy turns a 200 whose body is not JSON into None) is
-        a `SpotifyMalformedError`, retried like a 5xx.
+        a `SpotifyMalformedError`, retried like a 5xx. A `paced` request waits for room in the
+        account's pace (and raises while a Retry-After runs); every other one is only noted.
         """
         attempts = READ_ATTEMPTS if read else 1
         for attempt in range(attempts):
+            if paced:
+                self.pace.acquire()
+            else:
+                self.pace.note()
             self.counter.add(endpoint)
             try:
                 result = call()
@@ -268,24 +286,23 @@ class SpotifyClient:
         result: dict[str, Any] = self._request("GET me", self._spotipy.me, read=True)
         return result
 
-    def playlists_page(self, offset: int = 0, limit: int = PLAYLISTS_PAGE_LIMIT) -> dict[str, Any]:
-        """Return one page of `GET /me/playlists`."""
-        result: dict[str, Any] = self._request(
-            "GET me/playlists",
-            lambda: self._spotipy.current_user_playlists(limit=limit, offset=offset),
-            read=True,
-        )
-        return result
+    def playlist_listing(self, *, max_in_flight: int = MAX_IN_FLIGHT) -> list[list[Listed]]:
+        """Return every entry of `GET /me/playlists`, normalised, page by page: ⌈P/50⌉ requests.
 
-    def all_playlists(self) -> list[dict[str, Any] | None]:
-        """Return every entry of `GET /me/playlists` (`limit=50`): ⌈P/50⌉ requests, at least one."""
-        entries: list[dict[str, Any] | None] = []
-        for page in self._pages(
-            "GET me/playlists",
-            lambda: self._spotipy.current_user_playlists(limit=PLAYLISTS_PAGE_LIMIT, offset=0),
-        ):
-            entries.extend(page.get("items") or [])
-        return entries
+        The pages after the first are read side by side, paced (`core/paging.py`).
+        """
+
+        def read(offset: int) -> dict[str, Any]:
+            page: dict[str, Any] = self._request(
+                PLAYLISTS_ENDPOINT,
+                lambda: self._spotipy.current_user_playlists(limit=PAGE_LIMIT, offset=offset),
+                read=True,
+                check=_is_page,
+                paced=True,
+            )
+            return page
+
+        return read_listing(read, max_in_flight=max_in_flight)
 
     def playlist(self, playlist_id: str, fields: str | None = None) -> dict[str, Any]:
         """Return a playlist (`GET /playlists/{id}`, optionally only `fields`)."""
