@@ -197,6 +197,31 @@ async def test_cache_age_ticks_without_calls(
     assert emulator.spotify_calls == 0
 
 
+async def test_a_refresh_asked_for_during_a_scheduled_one_joins_it(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The refresh action while the scheduled refresh is listing makes one listing, not two in a
+    row: one ⌈P/50⌉ set of calls, one refreshed event."""
+    coordinator = init_integration.runtime_data.coordinator
+    events = async_capture_events(hass, EVENT_CACHE_REFRESHED)
+    emulator.library.create_playlist("New since")
+    emulator.reset_log()
+    freezer.tick(coordinator.refresh_interval)
+    async_fire_time_changed(hass)
+    assert coordinator.directory.listing  # the scheduled refresh started listing
+    await hass.services.async_call(DOMAIN, "refresh_playlist_cache", {}, blocking=True)
+    await hass.async_block_till_done()
+    assert emulator.count("GET", "/v1/me/playlists") == ceil(
+        len(emulator.library.me_playlists) / 50
+    )
+    assert len(events) == 1
+    assert [item["name"] for item in events[0].data["added"]] == ["New since"]
+    assert coordinator.data.named("New since")
+
+
 async def test_refreshed_event_reports_changes(
     hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
 ) -> None:

@@ -226,6 +226,8 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
             diff = await self.directory.refresh(self.spotify.bound(fork))
         except SpotifyError as err:
             return self._refresh_failed(err, first)
+        if diff is None:  # joined a listing under way: that refresh stores and reports it
+            return self.data
         self.last_refresh_error = None
         self.last_refresh_result = RefreshResult.SUCCESS
         self._filter_changed = False

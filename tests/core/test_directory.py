@@ -169,3 +169,35 @@ async def test_an_id_miss_is_fetched_and_written_back() -> None:
     assert (await directory.resolve("f" * 22)).source == "cache"  # type: ignore[union-attr]
     assert account.fetches == 1
 
+
+async def test_one_listing_at_a_time() -> None:
+    """A refresh asked for while one is listing waits for that listing instead of starting a
+    second one; it reports no change of its own (the listing's caller does) and shares its
+    failure."""
+    account, clock = Account("Alpha"), Clock()
+    directory = _directory(account, clock)
+    account.gate = asyncio.Event()
+    first = asyncio.create_task(directory.refresh())
+    await asyncio.sleep(0)
+    assert directory.listing
+    joined = asyncio.create_task(directory.refresh())
+    shared = asyncio.create_task(directory.refresh_shared())
+    await asyncio.sleep(0)
+    account.gate.set()
+    diff, joined_diff, _ = await _settle(first, joined, shared)
+    assert account.listings == 1
+    assert [r.name for r in diff.added] == ["Alpha"]
+    assert joined_diff is None
+    assert not directory.listing
+
+    account.down, account.gate = True, asyncio.Event()
+    first = asyncio.create_task(directory.refresh())
+    await asyncio.sleep(0)
+    joined = asyncio.create_task(directory.refresh_shared())
+    await asyncio.sleep(0)
+    account.gate.set()
+    for task in (first, joined):
+        with pytest.raises(SpotifyUnavailableError):
+            await task
+    assert account.listings == 2
+    assert [r.name for r in directory.cache.records.values()] == ["Alpha"]  # the cache stays

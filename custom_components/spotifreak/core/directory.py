@@ -12,6 +12,8 @@
 - With live lookups off (the `warn` stale policy) the cache alone answers.
 - Records remembered while a refresh is in flight (a created playlist, a written snapshot) are
   applied again to its result: its listing may predate them.
+- One listing at a time: a refresh asked for while one is listing (a scheduled one, an action, a
+  name miss) waits for that listing instead of starting a second one, before or after it.
 
 Spotify is reached through a `SpotifyRunner`; the host may also say how a refresh the directory
 needs is run (`refresh_with`), e.g. as an update of Home Assistant's coordinator, so that its
@@ -89,6 +91,7 @@ class PlaylistDirectory:
         self._persist = persist
         self._may_refresh_stale = may_refresh_stale
         self._shared: asyncio.Task[None] | None = None
+        self._listing: asyncio.Task[CacheDiff] | None = None
         self._remembered: list[PlaylistRecord] | None = None  # while a refresh is in flight
         self._missing: set[str] = set()  # name keys a refresh did not find, until the next
 
@@ -123,12 +126,29 @@ class PlaylistDirectory:
 
     # -- refresh --------------------------------------------------------------------------------
 
-    async def refresh(self, run: SpotifyRunner | None = None) -> CacheDiff:
+    @property
+    def listing(self) -> bool:
+        """Return whether a refresh is listing the playlists right now."""
+        return self._listing is not None and not self._listing.done()
+
+    async def refresh(self, run: SpotifyRunner | None = None) -> CacheDiff | None:
         """List every playlist into a new cache, make it current, and return what changed.
 
         Listing and indexing run in one job of `run` (default: the directory's runner), off the
-        event loop: the pages after the first side by side (`core/paging.py`). Raises the core's `SpotifyError`s; the current cache then stays.
+        event loop: the pages after the first side by side (`core/paging.py`). Raises the core's `SpotifyError`s; the current cache then stays. While
+        another refresh is listing, this one waits for it and returns None (that one reports
+        what changed) or raises its failure.
         """
+        if self._listing is not None and self.listing:
+            await asyncio.shield(self._listing)
+            return None
+        self._listing = asyncio.Task(
+            self._list(run or self._run), loop=asyncio.get_running_loop(), eager_start=True
+        )
+        return await self._listing
+
+    async def _list(self, run: SpotifyRunner) -> CacheDiff:
+        """Run one listing (see `refresh`)."""
         user_id, clock, cache_filter, previous = (
             self.user_id,
             self._clock,
@@ -148,7 +168,7 @@ class PlaylistDirectory:
 
         self._remembered = []
         try:
-            cache = await (run or self._run)(build)
+            cache = await run(build)
         finally:
             remembered, self._remembered = self._remembered, None
         if remembered:
@@ -162,9 +182,13 @@ class PlaylistDirectory:
     async def refresh_shared(self) -> None:
         """Refresh now; concurrent callers share one refresh instead of each starting their own.
 
+        A listing already running is that refresh: it is waited for, not followed by another.
         Raises the Spotify error when the refresh failed: a caller that needed fresh data (a
         name that missed the cache) must not mistake an outage for "no such playlist".
         """
+        if self._listing is not None and self.listing:
+            await asyncio.shield(self._listing)
+            return
         if self._shared is None or self._shared.done():
             self._shared = asyncio.Task(
                 self._refresh_once(), loop=asyncio.get_running_loop(), eager_start=True
