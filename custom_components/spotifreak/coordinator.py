@@ -57,6 +57,7 @@ from .core.errors import (
 from .core.export import ExportError, ExportMark, remove_export, write_export
 from .core.records import PlaylistRecord
 from .errors import spotify_error
+from .gc_freeze import CollectorFreeze
 from .issues import ISSUE_CACHE_STALE, async_create_entry_issue, async_delete_entry_issue
 
 TICK = timedelta(minutes=1)
@@ -169,6 +170,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         self._needed = 0  # refreshes the directory runs, in flight: never skipped for the budget
         self._startup = True
         self._filter_changed = False
+        self._gc_freeze = CollectorFreeze(hass, entry.entry_id)
         spotify.on_blocked.append(self.async_flush)  # a Retry-After deadline is stored at once
 
     @property
@@ -207,6 +209,8 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         self.config_entry.async_on_unload(
             async_track_time_interval(self.hass, self._async_tick, TICK)
         )
+        self.config_entry.async_on_unload(self._gc_freeze.async_release)
+        self._gc_freeze.async_cache_size(len(self.data))
 
     # -- refresh ------------------------------------------------------------------------------
 
@@ -237,6 +241,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         await self._async_export(self.data)
         self._store.async_delay_save(self._stored, 0)
         self._fire_refreshed(self.data, diff)
+        self._gc_freeze.async_cache_size(len(self.data))
         return self.data
 
     def _stored_cache_is_fresh(self, now: datetime) -> bool:
