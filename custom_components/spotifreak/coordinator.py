@@ -343,8 +343,8 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
                 translation_domain=DOMAIN, translation_key="spotify_unavailable"
             ) from failure
 
-    @callback
     def _stored(self) -> dict[str, Any]:
+        """Return the stored form; made in the executor (every part of it is copy-on-write)."""
         blocked = self.spotify.blocked_until
         return {
             **self.data.to_store(),
@@ -355,7 +355,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
 
     async def async_flush(self) -> None:
         """Write the cache now (unload: no delayed save may outlive the entry)."""
-        await self._store.async_save(self._stored())
+        await self._store.async_save(await self.hass.async_add_executor_job(self._stored))
 
     @callback
     def _async_cache_changed(self) -> None:
