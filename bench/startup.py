@@ -10,7 +10,10 @@ Assistant is idle again (entities included). Section 5 then runs in the same ins
 
 Three processes, so that the measured one holds only Home Assistant and the integration: one
 writes the account as a dataset and exits, one serves it (`python -m tests.emulator`), and one
-(`python -m bench.startup run …`) runs Home Assistant and prints its figures as JSON.
+(`python -m bench.startup run …`) runs Home Assistant and prints its figures as JSON. That last
+one runs with the Python of the demo environment when `SPOTIFREAK_BENCH_HA_PYTHON` names it
+(`scripts/bench` does): Home Assistant 2026.11.0 itself, what users run, not the test
+environment's release.
 """
 
 from __future__ import annotations
@@ -21,12 +24,16 @@ from datetime import UTC, datetime, timedelta
 import gc
 import json
 import logging
+import os
 from pathlib import Path
+import platform
 import random
 import subprocess
 import sys
 import tempfile
 from typing import Any
+
+from homeassistant.runner import create_event_loop
 
 from custom_components.spotifreak.core.cache import PlaylistCache
 from tests.emulator import Library
@@ -85,20 +92,22 @@ def stored_cache(emulator: RemoteEmulator, config: HaConfig) -> tuple[PlaylistCa
 async def measure(config: HaConfig, emulator: RemoteEmulator) -> dict[str, Any]:
     """Sections 4 and 5 against a running emulator (in the process that prints them)."""
     cache, changed = await asyncio.to_thread(stored_cache, emulator, config)
-    emulator.set_latency(config.latency)
-    async with home_assistant(emulator) as session:
-        stored = session.write_stored_cache(cache)
-        before_calls = emulator.spotify_calls()
-        before = emulator.counters()
+    await asyncio.to_thread(emulator.set_latency, config.latency)
+    async with home_assistant(emulator, stored_cache=cache) as session:
+        stored_bytes = await asyncio.to_thread(lambda: session.stored_cache.stat().st_size)
+        before = await asyncio.to_thread(emulator.counters)
         async with LoopProbe() as probe:
             seconds = await session.setup_entry()
-        after = emulator.counters()
+        after = await asyncio.to_thread(emulator.counters)
+        calls = sum(after[key] - before.get(key, 0) for key in after if " /v1/" in key)
         coordinator = session.entry.runtime_data.coordinator
         startup = {
+            "home_assistant": session.version,
+            "python": platform.python_version(),
             "playlists": len(cache),
-            "stored_bytes": stored.stat().st_size,
+            "stored_bytes": stored_bytes,
             "stored_age_seconds": config.stored_age_minutes * 60,
-            "calls": emulator.spotify_calls() - before_calls,
+            "calls": calls,
             "requests_by_endpoint": {
                 key: after[key] - before.get(key, 0)
                 for key in sorted(after)
@@ -108,6 +117,7 @@ async def measure(config: HaConfig, emulator: RemoteEmulator) -> dict[str, Any]:
             "setup_max_stall_seconds": probe.summary()["max_stall_seconds"],
             "setup_max_busy_stall_seconds": probe.summary()["max_busy_stall_seconds"],
             "setup_longest_gc_pause_seconds": probe.summary()["longest_gc_pause_seconds"],
+            "setup_full_gc_collections": probe.summary()["full_gc_collections"],
             "state": str(session.entry.state),
             "cached_after_setup": len(coordinator.data),
             "python_objects_after_setup": len(gc.get_objects()),
@@ -127,14 +137,19 @@ async def measure(config: HaConfig, emulator: RemoteEmulator) -> dict[str, Any]:
     return {"startup": startup, "loop_health": loop}
 
 
-def _child(command: str, *args: str) -> str:
+def _child(command: str, *args: str, python: str = sys.executable) -> str:
+    """Run `python -m bench.startup COMMAND ARGS`; its output. Home Assistant's log (stderr) is
+    shown only when the child fails."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.startup", command, *args],
+        [python, "-m", "bench.startup", command, *args],
         cwd=ROOT,
-        check=True,
-        stdout=subprocess.PIPE,
+        check=False,
+        capture_output=True,
         text=True,
     )
+    if done.returncode != 0:
+        print(done.stderr[-20000:], file=sys.stderr)
+        done.check_returncode()
     return done.stdout
 
 
@@ -145,7 +160,10 @@ async def run_home_assistant(config: HaConfig) -> dict[str, Any]:
         dataset = Path(folder) / "account.json"
         await asyncio.to_thread(_child, "dataset", str(dataset), settings)
         with emulator_process(dataset) as emulator:
-            output = await asyncio.to_thread(_child, "run", emulator.base_url, settings)
+            python = os.environ.get("SPOTIFREAK_BENCH_HA_PYTHON") or sys.executable
+            output = await asyncio.to_thread(
+                _child, "run", emulator.base_url, settings, python=python
+            )
     result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
     return result
 
@@ -160,7 +178,10 @@ def main(argv: list[str]) -> None:
     if command == "dataset":
         make_dataset(config, Path(target))
     elif command == "run":
-        figures = asyncio.run(measure(config, RemoteEmulator(target)))
+        # The event loop Home Assistant's own runner makes (its executor, its policies).
+        figures = asyncio.run(
+            measure(config, RemoteEmulator(target)), loop_factory=create_event_loop
+        )
         print(json.dumps(figures))
     else:
         raise SystemExit(f"unknown command {command}")
