@@ -81,15 +81,20 @@ class CacheDiff:
 
 @dataclass(frozen=True, slots=True)
 class Lookup:
-    """A cache hit."""
+    """A cache hit: the record found, and the rows of every playlist of that name."""
 
     record: PlaylistRecord
-    candidates: tuple[PlaylistRecord, ...]  # every playlist of that name, preferred first
+    rows: tuple[Row, ...]  # every playlist of that name, preferred first
 
     @property
     def ambiguous(self) -> bool:
         """Return whether several playlists share the name."""
-        return len(self.candidates) > 1
+        return len(self.rows) > 1
+
+    @property
+    def candidates(self) -> tuple[PlaylistRecord, ...]:
+        """Return every playlist of that name, preferred first (made now: names can be common)."""
+        return _records(self.rows)
 
 
 class PlaylistCache:
@@ -212,19 +217,22 @@ class PlaylistCache:
 
     def named(self, name: str) -> list[PlaylistRecord]:
         """Return every record with this name (in the `name_key` sense), preferred first."""
+        return list(_records(self._named(name)))
+
+    def _named(self, name: str) -> tuple[Row, ...]:
         rows = self._rows
-        return [PlaylistRecord.from_row(rows[pid]) for pid in self._by_name.get(name_key(name), ())]
+        return tuple(rows[pid] for pid in self._by_name.get(name_key(name), ()))
 
     def lookup(self, reference: PlaylistReference) -> Lookup | None:
         """Find a reference: by id/URI first, then by name."""
         if reference.playlist_id is not None:
-            record = self.get(reference.playlist_id)
-            if record is not None:
-                return Lookup(record=record, candidates=(record,))
+            row = self._rows.get(reference.playlist_id)
+            if row is not None:
+                return Lookup(record=PlaylistRecord.from_row(row), rows=(row,))
         if reference.name is not None:
-            candidates = tuple(self.named(reference.name))
-            if candidates:
-                return Lookup(record=candidates[0], candidates=candidates)
+            rows = self._named(reference.name)
+            if rows:
+                return Lookup(record=PlaylistRecord.from_row(rows[0]), rows=rows)
         return None
 
     def upsert(self, record: PlaylistRecord) -> None:

@@ -50,13 +50,22 @@ class Resolution:
 
     record: PlaylistRecord
     source: Literal["cache", "fetch"]
-    ambiguous: bool = False
-    candidates: tuple[PlaylistRecord, ...] = ()
+    lookup: Lookup  # the record and every playlist of its name
 
     @classmethod
     def found(cls, lookup: Lookup, source: Literal["cache", "fetch"]) -> Resolution:
         """Return the resolution of a cache lookup."""
-        return cls(lookup.record, source, lookup.ambiguous, lookup.candidates)
+        return cls(lookup.record, source, lookup)
+
+    @property
+    def ambiguous(self) -> bool:
+        """Return whether several playlists share the name."""
+        return self.lookup.ambiguous
+
+    @property
+    def candidates(self) -> tuple[PlaylistRecord, ...]:
+        """Return every playlist of that name, preferred first."""
+        return self.lookup.candidates
 
 
 class PlaylistDirectory:
@@ -228,7 +237,7 @@ class PlaylistDirectory:
             record = await self._fetch(reference.playlist_id)
             if record is not None:
                 self.remember(record)
-                return Resolution(record=record, source="fetch", candidates=(record,))
+                return Resolution.found(Lookup(record, (record.row,)), "fetch")
         if reference.name is not None:
             key = name_key(reference.name)
             if key in self._missing:
