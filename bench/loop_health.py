@@ -11,8 +11,9 @@ garbage collector. Each scenario runs three times. Measured while the integratio
   playlists changed since the stored copy), including the Store write that follows it;
 - a first refresh into an empty cache (every playlist "added": the largest refresh event);
 - for comparison, "before": the same scheduled refresh with the listing as it was until issue 16
-  (`bench/baseline.py`: one page after the other, the raw entries held until the end; the
-  integration's code otherwise unchanged; reported, not judged);
+  (`bench/baseline.py`: one page after the other, the raw entries held until the end) and the
+  garbage collector unfrozen meanwhile, as it was then (`gc_freeze.py` froze it at set-up; it is
+  frozen again afterwards); the integration's code otherwise unchanged (reported, not judged);
 - a large mirror run through `SyncManager.async_run` (2 000 tracks into a playlist that does not
   exist yet: a name miss, the creation, 20 writes), including the delayed Store writes (the
   written-back cache records, the sync's state), made due at once.
@@ -186,9 +187,11 @@ async def measure_loop_health(
 
     runs = []
     with listing_as_before() as used:
+        gc.unfreeze()
         for _ in range(repeats):
             coordinator.data = stale
             runs.append(await _probed(refresh))
+        gc.freeze()
     assert len(used) == repeats, "the refresh no longer lists through playlist_listing"
     results["refresh_before"] = {**_combine(runs), "changed": changed}
 
