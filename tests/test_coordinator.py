@@ -15,6 +15,7 @@ import pytest
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -34,7 +35,7 @@ from custom_components.spotifreak.core.references import name_key
 from custom_components.spotifreak.issues import ISSUE_CACHE_STALE, issue_id
 from tests.emulator import Emulator, Fault, Library
 
-from .helpers import cache_state
+from .helpers import cache_state, entity_id
 
 
 @pytest.mark.parametrize("count", [0, 1, 50, 51, 1234])
@@ -220,6 +221,39 @@ async def test_a_refresh_asked_for_during_a_scheduled_one_joins_it(
     assert len(events) == 1
     assert [item["name"] for item in events[0].data["added"]] == ["New since"]
     assert coordinator.data.named("New since")
+
+
+async def test_an_entity_update_during_a_refresh_joins_it(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """homeassistant.update_entity on a cache entity while a refresh is listing (Home Assistant
+    2025.4 runs that update beside the refresh; later releases drop it), and a refresh of the
+    coordinator while the directory lists: still one listing, one event."""
+    coordinator = init_integration.runtime_data.coordinator
+    events = async_capture_events(hass, EVENT_CACHE_REFRESHED)
+    await async_setup_component(hass, "homeassistant", {})
+    emulator.reset_log()
+    listing = hass.async_create_task(coordinator.async_refresh())
+    assert coordinator.directory.listing
+    await hass.services.async_call(
+        "homeassistant",
+        "update_entity",
+        {"entity_id": entity_id(hass, init_integration, "playlist_count")},
+        blocking=True,
+    )
+    await listing
+    await hass.async_block_till_done()
+    pages = ceil(len(emulator.library.me_playlists) / 50)
+    assert emulator.count("GET", "/v1/me/playlists") == pages
+    assert len(events) == 1
+
+    emulator.reset_log()
+    direct = hass.async_create_task(coordinator.directory.refresh())
+    await coordinator.async_refresh()
+    assert await direct is not None
+    assert emulator.count("GET", "/v1/me/playlists") == pages
+    assert coordinator.last_update_success
+    assert len(events) == 1  # the directory's own refresh fires no event: nothing else did
 
 
 async def test_refreshed_event_reports_changes(
