@@ -45,11 +45,6 @@ class PlaylistRecord:
         return None if row is None else cls.from_row(row)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PlaylistRecord:
-        """Read a record written by `as_dict` (the stored and exported form)."""
-        return cls.from_row(row_from_dict(data))
-
-    @classmethod
     def from_row(cls, row: Row) -> PlaylistRecord:
         """Return the record a cache row holds."""
         playlist_id, uri, name, owner, collaborative, public, snapshot_id, tracks_total = row
