@@ -3,7 +3,8 @@
 The cache and the policy for using it live in `core/directory.py`. This module gives them Home
 Assistant's plumbing: the refresh schedule (none at start-up while the stored cache is fresh), the
 daily call budget, the Store, the staleness tick and repair issue, the export file, the refreshed
-event, and the entities' listeners.
+event, the garbage collector's freeze for a large cache (`gc_freeze.py`), and the entities'
+listeners.
 
 The daily call budget (`daily_call_budget`, optional) skips a scheduled refresh, or a stale cache's
 refresh before use, that would take the calls of the last 24 hours over it (estimated as
