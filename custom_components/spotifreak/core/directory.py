@@ -144,9 +144,9 @@ class PlaylistDirectory:
         """List every playlist into a new cache, make it current, and return what changed.
 
         Listing and indexing run in one job of `run` (default: the directory's runner), off the
-        event loop: the pages after the first side by side (`core/paging.py`). Raises the core's `SpotifyError`s; the current cache then stays. While
-        another refresh is listing, this one waits for it and returns None (that one reports
-        what changed) or raises its failure.
+        event loop: the pages after the first side by side (`core/paging.py`). Raises the core's
+        `SpotifyError`s; the current cache then stays. While another refresh is listing, this
+        one waits for it and returns None (that one reports what changed) or raises its failure.
         """
         if self._listing is not None and self.listing:
             await asyncio.shield(self._listing)
