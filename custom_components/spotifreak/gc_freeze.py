@@ -1,13 +1,13 @@
 """Keeping Home Assistant's long-lived objects out of full garbage collections (`gc.freeze()`).
 
 Python's cycle collector walks every object it tracks in a *full* collection and stops every
-thread meanwhile, the event loop's too: 190-270 ms in Home Assistant 2026.11 with its default
+thread meanwhile, the event loop's too: 190-310 ms in Home Assistant 2026.11 with its default
 integrations (about 370 000 objects) on the benchmark's machine. A full collection comes when
 enough objects survived younger collections since the last one, whoever made them; a refresh of
 a large account makes many (its pages, its event, its stored form), so it is often the one that
 sets a full collection off. `gc.freeze()` moves every object tracked at that moment into a
 permanent generation that collections skip: full collections then walk only what was made since
-(2-8 ms measured). It is process-wide:
+(2-12 ms measured). It is process-wide:
 
 - objects frozen while alive that later become unreachable *reference cycles* stay in memory
   until they are unfrozen (objects without cycles are freed as usual, by reference counting);
