@@ -19,6 +19,7 @@ from .const import DEFAULT_SPOTIFY_API_URL, DOMAIN, ENV_SPOTIFY_API_URL
 from .coordinator import PlaylistCacheCoordinator, async_remove_stores
 from .core.spotify import SpotifyClient
 from .entity import async_register_account_device
+from .gc_freeze import CollectorFreeze
 from .health import AccountHealth, async_remove_usage_store
 from .issues import async_delete_entry_issues
 from .models import SpotifreakConfigEntry, SpotifreakData
@@ -65,6 +66,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) -
         hass, entry, spotify, user_id=entry.unique_id, refresh_fits=health.refresh_fits
     )
     await coordinator.async_config_entry_first_refresh()
+    # Python's garbage collector frozen once the cache is large (gc_freeze.py), until unloaded.
+    gc_freeze = CollectorFreeze(hass, entry.entry_id)
+    entry.async_on_unload(gc_freeze.async_release)
+    entry.async_on_unload(
+        coordinator.async_add_listener(lambda: gc_freeze.async_cache_size(len(coordinator.data)))
+    )
+    gc_freeze.async_cache_size(len(coordinator.data))
     syncs = SyncManager(hass, entry, spotify, coordinator.directory)
     await syncs.async_load()
     health.async_start()

@@ -3,8 +3,7 @@
 The cache and the policy for using it live in `core/directory.py`. This module gives them Home
 Assistant's plumbing: the refresh schedule (none at start-up while the stored cache is fresh), the
 daily call budget, the Store, the staleness tick and repair issue, the export file, the refreshed
-event, the garbage collector's freeze for a large cache (`gc_freeze.py`), and the entities'
-listeners.
+event, and the entities' listeners.
 
 The daily call budget (`daily_call_budget`, optional) skips a scheduled refresh, or a stale cache's
 refresh before use, that would take the calls of the last 24 hours over it (estimated as
@@ -58,7 +57,6 @@ from .core.errors import (
 from .core.export import ExportError, ExportMark, remove_export, write_export
 from .core.records import PlaylistRecord
 from .errors import spotify_error
-from .gc_freeze import CollectorFreeze
 from .issues import ISSUE_CACHE_STALE, async_create_entry_issue, async_delete_entry_issue
 
 TICK = timedelta(minutes=1)
@@ -171,7 +169,6 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         self._needed = 0  # refreshes the directory runs, in flight: never skipped for the budget
         self._startup = True
         self._filter_changed = False
-        self._gc_freeze = CollectorFreeze(hass, entry.entry_id)
         spotify.on_blocked.append(self.async_flush)  # a Retry-After deadline is stored at once
 
     @property
@@ -210,8 +207,6 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         self.config_entry.async_on_unload(
             async_track_time_interval(self.hass, self._async_tick, TICK)
         )
-        self.config_entry.async_on_unload(self._gc_freeze.async_release)
-        self._gc_freeze.async_cache_size(len(self.data))
 
     # -- refresh ------------------------------------------------------------------------------
 
@@ -242,7 +237,6 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         await self._async_export(self.data)
         self._store.async_delay_save(self._stored, 0)
         self._fire_refreshed(self.data, diff)
-        self._gc_freeze.async_cache_size(len(self.data))
         return self.data
 
     def _stored_cache_is_fresh(self, now: datetime) -> bool:
@@ -344,8 +338,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
                 translation_domain=DOMAIN, translation_key="spotify_unavailable"
             ) from failure
 
-    def _stored(self) -> dict[str, Any]:
-        """Return the stored form; made in the executor (every part of it is copy-on-write)."""
+    def _stored(self) -> dict[str, Any]:  # made in the executor: every part is copy-on-write
         blocked = self.spotify.blocked_until
         return {
             **self.data.to_store(),

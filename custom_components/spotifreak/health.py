@@ -50,7 +50,7 @@ from .core.authorization import (
     expiry_notice,
 )
 from .core.call_window import CallWindow
-from .core.spotify import PLAYLISTS_PAGE_LIMIT
+from .core.paging import PAGE_LIMIT as PLAYLISTS_PAGE_LIMIT
 from .core.timestamps import parse_time
 from .issues import (
     ISSUE_AUTHORIZATION_DUE,
