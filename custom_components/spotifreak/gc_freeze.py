@@ -7,7 +7,7 @@ enough objects survived younger collections since the last one, whoever made the
 a large account makes many (its pages, its event, its stored form), so it is often the one that
 sets a full collection off. `gc.freeze()` moves every object tracked at that moment into a
 permanent generation that collections skip: full collections then walk only what was made since
-(2-12 ms measured). It is process-wide:
+(1-12 ms in the benchmark's runs). It is process-wide:
 
 - objects frozen while alive that later become unreachable *reference cycles* stay in memory
   until they are unfrozen (objects without cycles are freed as usual, by reference counting);
