@@ -17,7 +17,7 @@ permanent generation that collections skip: full collections then walk only what
 So Spotifreak freezes only for an account whose cache holds `FREEZE_FROM_PLAYLISTS` playlists or
 more, once (when that cache is loaded or first listed, and not before Home Assistant has started:
 everything its start-up built is frozen with it). It unfreezes when the last account that froze
-is unloaded (reloaded, disabled or removed) — also what anything else in the process froze.
+is unloaded — also what anything else in the process froze; a reload freezes again at set-up.
 Freezing and unfreezing are instant; counting the frozen objects (`gc.get_freeze_count`) is not.
 """
 
