@@ -26,7 +26,8 @@ from custom_components.spotifreak.core.target_contents import (
     ContentsByPlaylist,
     ContentsOfOnePlaylist,
 )
-from custom_components.spotifreak.core.target_writer import TargetWriter, create_target
+from custom_components.spotifreak.core.target_open import create_target
+from custom_components.spotifreak.core.target_writer import TargetWriter
 from custom_components.spotifreak.core.targets import (
     Target,
     TargetStatus,

@@ -10,7 +10,8 @@ import pytest
 from custom_components.spotifreak.core.errors import HistorySaveError
 from custom_components.spotifreak.core.history import HistoryKeeper
 from custom_components.spotifreak.core.target_contents import ContentsOfOnePlaylist
-from custom_components.spotifreak.core.target_writer import TargetWriter, open_target
+from custom_components.spotifreak.core.target_open import open_target
+from custom_components.spotifreak.core.target_writer import TargetWriter
 from custom_components.spotifreak.core.targets import Target, TargetStatus, target_errors
 from tests.core.sync_helpers import Account
 from tests.emulator import Emulator, Library

@@ -26,7 +26,7 @@ from .reasons import REASON_NO_DUPLICATES
 from .runs import RunRecord, RunStatus
 from .spotify import PlaylistItem
 from .target_contents import ContentsOfOnePlaylist
-from .target_writer import open_target
+from .target_open import open_target
 from .targets import (
     Target,
     TargetStatus,

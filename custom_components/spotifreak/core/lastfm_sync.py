@@ -54,7 +54,8 @@ from .reasons import (
 from .runs import RunRecord, RunStatus
 from .spotify import SEARCH_LIMIT_MAX, SpotifyClient
 from .target_contents import Contents, ContentsOfOnePlaylist
-from .target_writer import TargetWriter, open_target
+from .target_open import open_target
+from .target_writer import TargetWriter
 from .targets import (
     Target,
     TargetStatus,

@@ -62,7 +62,7 @@ from .references import name_key
 from .runs import RunRecord, RunStatus
 from .spotify import PlaylistItem
 from .target_contents import ContentsByPlaylist, trusted_contents
-from .target_writer import open_target
+from .target_open import open_target
 from .targets import (
     Target,
     TargetStatus,

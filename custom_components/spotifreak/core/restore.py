@@ -38,7 +38,8 @@ from .records import PlaylistRecord
 from .runs import RunRecord, RunStatus
 from .spotify import PlaylistItem, SpotifyClient, SpotifyRunner
 from .target_contents import ContentsOfOnePlaylist
-from .target_writer import TargetWriter, open_target
+from .target_open import open_target
+from .target_writer import TargetWriter
 from .targets import Target, TargetStatus, refuse_unwritable, resolve_playlist, target_errors
 
 SYNC_TYPE: Final = "playlist_restore"

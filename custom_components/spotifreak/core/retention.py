@@ -45,7 +45,8 @@ from .retention_options import RetentionOptions
 from .runs import RunRecord, RunStatus
 from .spotify import PlaylistItem
 from .target_contents import ContentsByPlaylist, ContentsOfOnePlaylist
-from .target_writer import TargetWriter, hold_locks, open_target
+from .target_open import hold_locks, open_target
+from .target_writer import TargetWriter
 from .targets import (
     Target,
     TargetStatus,

@@ -1,4 +1,4 @@
-"""Writing target playlists: create a missing one, then read and write it under its lock.
+"""Writing a target playlist under its lock (`target_open.py` creates it and takes the lock).
 
 `TargetWriter` writes in chunks of 100 and keeps the remembered contents and the cache's record in
 step after every chunk; when a write's outcome is unknown (5xx, dropped connection, cancellation)
@@ -16,10 +16,8 @@ Every removal names the playlist's snapshot id (the cache's, then each write's),
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 import logging
 
@@ -27,120 +25,12 @@ from .context import SyncContext
 from .errors import SpotifyError, SpotifyNotFoundError, SpotifyUnavailableError
 from .history import REASON_BEFORE_REMOVE, REASON_BEFORE_REPLACE
 from .playlist_edit import EditPlan
-from .reasons import REASON_CREATE_FAILED
 from .records import PlaylistRecord
-from .references import name_key
 from .spotify import PlaylistItem, SpotifyClient, chunked
 from .target_contents import Contents, RememberedContents, trusted_contents
-from .targets import Target, TargetStatus, record_error, refuse_unwritable
+from .targets import Target, TargetStatus
 
 _LOGGER = logging.getLogger(__name__)
-
-
-async def create_target(
-    ctx: SyncContext,
-    target: Target,
-    contents: RememberedContents,
-    *,
-    public: bool,
-    description: str = "",
-) -> None:
-    """Create the missing playlist, unless a concurrent run created it meanwhile.
-
-    The creation is marked in the saved sync state first, and the new playlist is stored in the
-    cache before anything is written to it: a run after a power loss or a kill finds it instead
-    of creating a second one. It is remembered as empty, so writing it needs no read. A failure
-    is recorded on the target (`create_failed`, or a stop of the run for 429 and 5xx).
-    """
-    creating = f"create:{name_key(target.name)}"
-    async with ctx.target_lock(creating):
-        try:
-            if creating in ctx.unsure:
-                # A run that stopped uncleanly was creating it: it may exist, unknown to the
-                # cache that was saved. List the playlists before creating another.
-                await ctx.playlists.refresh_shared()
-                ctx.unsure.discard(creating)
-            resolution = await ctx.playlists.resolve(target.name)
-            if resolution is not None:
-                target.record = resolution.record
-                return
-            await ctx.mark_writing(creating)
-            try:
-                created = await ctx.run_spotify(
-                    lambda client: client.create_playlist(
-                        target.name, public=public, description=description
-                    )
-                )
-            except (SpotifyUnavailableError, asyncio.CancelledError):
-                # It may exist now: the mark stays, and the next run lists before creating.
-                ctx.unsure.add(creating)
-                raise
-        except SpotifyError as err:
-            record_error(target, err, creating=True)
-            return
-        record = PlaylistRecord.from_api(created)
-        if record is None:
-            target.fail(
-                REASON_CREATE_FAILED, f'Spotify did not return the playlist "{target.name}"'
-            )
-            return
-        if not record.owner:
-            record = replace(record, owner=ctx.playlists.user_id)
-        ctx.playlist_history.mark_created(record.id)
-        await ctx.playlists.remember_now(record)  # stored before anything is written to it
-        contents.keep(record.id, record.snapshot_id, [])
-        target.record = record
-        target.created = True
-        _LOGGER.debug("Created target playlist %r (%s)", record.name, record.id)
-
-
-@asynccontextmanager
-async def open_target(
-    ctx: SyncContext,
-    target: Target,
-    contents: RememberedContents,
-    *,
-    public: bool,
-    description: str = "",
-    exact: bool = False,
-    lock: bool = True,
-) -> AsyncIterator[TargetWriter | None]:
-    """Create the target if missing, then hold its lock and give its writer.
-
-    Gives None when there is nothing to write to: the creation failed (recorded on the target),
-    or the playlist is someone else's. Runs touching the same playlist never interleave: one
-    waits for the lock and then sees what the other wrote. A dry run creates nothing: a missing
-    target's writer starts from an empty playlist. `lock=False`: the caller already holds the
-    lock of the (existing) playlist (`hold_locks`).
-    """
-    target.dry_run = ctx.dry_run
-    if target.record is None and ctx.dry_run:
-        target.would_create = True
-        yield TargetWriter(ctx, target, contents, exact=exact)
-        return
-    if target.record is None:
-        await create_target(ctx, target, contents, public=public, description=description)
-    if (
-        target.record is None
-        or target.status is not TargetStatus.NOT_ATTEMPTED
-        or refuse_unwritable(ctx, target)
-    ):
-        yield None
-        return
-    if not lock:
-        yield TargetWriter(ctx, target, contents, exact=exact)
-        return
-    async with ctx.target_lock(target.record.id):
-        yield TargetWriter(ctx, target, contents, exact=exact)
-
-
-@asynccontextmanager
-async def hold_locks(ctx: SyncContext, playlist_ids: Sequence[str]) -> AsyncIterator[None]:
-    """Hold the locks of several playlists, taken in one order (by id) so no two runs deadlock."""
-    async with AsyncExitStack() as stack:
-        for playlist_id in sorted(set(playlist_ids)):
-            await stack.enter_async_context(ctx.target_lock(playlist_id))
-        yield
 
 
 def _adder(

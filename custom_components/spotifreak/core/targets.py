@@ -1,7 +1,7 @@
 """Target playlists of a sync run: how they are named and found, and how each one ended.
 
-Every sync that writes into playlists goes through here (and through `target_contents.py` and
-`target_writer.py`), so that each rule exists once:
+Every sync that writes into playlists goes through here (and through `target_contents.py`,
+`target_open.py` and `target_writer.py`), so that each rule exists once:
 - a target is named as configured; a date pattern is rendered once per run (`render_target`);
 - a missing target may be created only when it is named by a name or a pattern (a URI, URL or id
   that is not found is a mistake, not a wish for a new playlist) and the run allows it;
