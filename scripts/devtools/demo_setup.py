@@ -54,6 +54,7 @@ ACCOUNT_KEYS = {
         "api_calls",
         "api_calls_24h",
         "authorization_expires",
+        "playlist_versions",
     ),
     "binary_sensor": ("cache_stale",),
 }
@@ -377,6 +378,7 @@ def dashboard_config(demo: Demo, *, with_tips: bool = True) -> dict[str, Any]:
                     "name": "Authorization expires",
                     "format": "date",
                 },
+                {"entity": account["playlist_versions"], "name": "Playlist versions kept"},
             ],
         },
         {
