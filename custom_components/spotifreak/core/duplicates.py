@@ -18,19 +18,19 @@ from dataclasses import dataclass
 from typing import ClassVar, Final
 
 from .context import SyncContext
-from .engine import SyncInputError, apply_error
+from .engine import SyncInputError
 from .options import Option, OptionsSpec, OptionType, SyncOptions
 from .playlist_edit import plan_keep, removable
 from .readable import check_readable
 from .reasons import REASON_NO_DUPLICATES
-from .runs import RunRecord, RunStatus
+from .runs import RunRecord
 from .spotify import PlaylistItem
 from .target_contents import ContentsOfOnePlaylist
 from .target_open import open_target
 from .targets import (
     Target,
     TargetStatus,
-    explain_not_put_back,
+    conclude_one_target,
     resolve_playlist,
     target_errors,
 )
@@ -123,22 +123,4 @@ async def run_remove_duplicates(
                     else:
                         target.status, target.reason = TargetStatus.NOOP, REASON_NO_DUPLICATES
     finally:
-        _conclude(record, target)
-
-
-def _conclude(record: RunRecord, target: Target) -> None:
-    """Set the run's status: `success` when duplicates went, `noop` when there were none."""
-    record.removed, record.added = target.removed, target.added
-    record.unknown_outcome = target.unknown
-    record.targets = [target.as_dict()]
-    if target.status is TargetStatus.SUCCESS:
-        record.status, record.reason = RunStatus.SUCCESS, None
-    elif target.status is TargetStatus.NOOP:
-        record.status, record.reason = RunStatus.NOOP, target.reason
-    elif target.status is TargetStatus.RATE_LIMITED and target.cause is not None:
-        apply_error(record, target.cause)
-    else:
-        written = bool(target.removed or target.details.get("not_put_back"))
-        record.status = RunStatus.PARTIAL if written else RunStatus.FAILED
-        record.reason, record.error = target.reason, target.error
-    explain_not_put_back(record, [target])
+        conclude_one_target(record, target)

@@ -38,7 +38,7 @@ import logging
 from typing import Final
 
 from .context import SyncContext
-from .engine import SyncInputError, apply_error
+from .engine import SyncInputError
 from .errors import LastfmUserNotFoundError
 from .history import holds_local_files
 from .lastfm import LastfmClient, LastfmTopTrack
@@ -59,6 +59,7 @@ from .target_writer import TargetWriter
 from .targets import (
     Target,
     TargetStatus,
+    conclude_one_target,
     find_target,
     refuse_unwritable,
     render_target,
@@ -273,18 +274,6 @@ async def _append(
 
 
 def _conclude(record: RunRecord, target: Target, options: LastfmOptions) -> None:
-    """Set the run's status from its playlist's outcome; `partial` when some was written."""
-    record.added, record.removed = target.added, target.removed
-    record.unknown_outcome = target.unknown
-    record.targets = [target.as_dict()]
-    if target.status is TargetStatus.SUCCESS:
-        record.status, record.reason = RunStatus.SUCCESS, None
-    elif target.status is TargetStatus.NOOP:
-        record.status = RunStatus.UNCHANGED if options.mode == MODE_REPLACE else RunStatus.NOOP
-        record.reason = target.reason
-    elif target.status is TargetStatus.RATE_LIMITED and target.cause is not None:
-        apply_error(record, target.cause)
-    elif target.status is TargetStatus.FAILED:
-        written = target.added or target.removed
-        record.status = RunStatus.PARTIAL if written else RunStatus.FAILED
-        record.reason, record.error = target.reason, target.error
+    """Set the run's status from its playlist's outcome (a replace that changed nothing: unchanged)."""
+    unchanged = RunStatus.UNCHANGED if options.mode == MODE_REPLACE else RunStatus.NOOP
+    conclude_one_target(record, target, unchanged=unchanged)

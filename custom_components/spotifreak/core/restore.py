@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Final
 
 from .context import SyncContext
 from .directory import PlaylistDirectory
-from .engine import SyncInputError, apply_error
+from .engine import SyncInputError
 from .history import (
     REASON_BEFORE_RESTORE,
     REASON_MANUAL,
@@ -40,7 +40,14 @@ from .spotify import PlaylistItem, SpotifyClient, SpotifyRunner
 from .target_contents import ContentsOfOnePlaylist
 from .target_open import open_target
 from .target_writer import TargetWriter
-from .targets import Target, TargetStatus, refuse_unwritable, resolve_playlist, target_errors
+from .targets import (
+    Target,
+    TargetStatus,
+    conclude_one_target,
+    refuse_unwritable,
+    resolve_playlist,
+    target_errors,
+)
 
 SYNC_TYPE: Final = "playlist_restore"
 
@@ -171,22 +178,14 @@ async def _restore(
 
 
 def _conclude(record: RunRecord, target: Target, version: PlaylistVersion) -> None:
-    """Set the run's status: `partial` when something could not be restored."""
-    record.added, record.removed = target.added, target.removed
-    record.unknown_outcome = target.unknown
-    record.targets = [target.as_dict()]
-    unrestorable = bool(version.unrestorable)
-    if target.status in (TargetStatus.SUCCESS, TargetStatus.NOOP):
-        if unrestorable:
-            record.status, record.reason = RunStatus.PARTIAL, REASON_UNRESTORABLE
-        elif target.status is TargetStatus.SUCCESS:
-            record.status, record.reason = RunStatus.SUCCESS, None
-        else:
-            record.status, record.reason = RunStatus.UNCHANGED, target.reason
-    elif target.status is TargetStatus.RATE_LIMITED and target.cause is not None:
-        apply_error(record, target.cause)
-    elif target.status is TargetStatus.FAILED:
-        record.status, record.reason = RunStatus.FAILED, target.reason
-        record.error = target.error
-        if target.added or target.removed:
-            record.error = f"{target.error} (restore again to complete it)"
+    """Set the run's status: `partial` when something could not be restored.
+
+    A restore that failed after its first write is `failed`, not `partial`: the playlist is
+    neither as it was nor as asked, and restoring again completes it.
+    """
+    conclude_one_target(record, target, unchanged=RunStatus.UNCHANGED)
+    if version.unrestorable and record.status in (RunStatus.SUCCESS, RunStatus.UNCHANGED):
+        record.status, record.reason = RunStatus.PARTIAL, REASON_UNRESTORABLE
+    elif target.status is TargetStatus.FAILED and (target.added or target.removed):
+        record.status = RunStatus.FAILED
+        record.error = f"{target.error} (restore again to complete it)"

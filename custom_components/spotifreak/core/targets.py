@@ -22,7 +22,7 @@ from typing import Any
 
 from .context import SyncContext
 from .directory import PlaylistDirectory
-from .engine import SyncInputError
+from .engine import SyncInputError, apply_error
 from .errors import (
     HistorySaveError,
     SpotifyAuthError,
@@ -46,7 +46,7 @@ from .reasons import (
 )
 from .records import PlaylistRecord
 from .references import MAX_PLAYLIST_NAME, parse_reference, reference_problem, shown
-from .runs import RunRecord
+from .runs import RunRecord, RunStatus
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -284,3 +284,28 @@ def explain_not_put_back(record: RunRecord, targets: Sequence[Target]) -> None:
             f"{record.error or ''} {target.name}: {told}; restore_playlist version "
             f"{target.snapshot_version} brings the playlist back as it was"
         ).strip()
+
+
+def conclude_one_target(
+    record: RunRecord, target: Target, *, unchanged: RunStatus = RunStatus.NOOP
+) -> None:
+    """Set the figures and status of a run that writes one playlist, from the playlist's outcome.
+
+    `success` when something was written; `unchanged`, the sync's word for "nothing to do", with
+    the target's reason; a rate limit as `apply_error` maps it; `partial` when a failure came after
+    something was written, else `failed`.
+    """
+    record.added, record.removed = target.added, target.removed
+    record.unknown_outcome = target.unknown
+    record.targets = [target.as_dict()]
+    if target.status is TargetStatus.SUCCESS:
+        record.status, record.reason = RunStatus.SUCCESS, None
+    elif target.status is TargetStatus.NOOP:
+        record.status, record.reason = unchanged, target.reason
+    elif target.status is TargetStatus.RATE_LIMITED and target.cause is not None:
+        apply_error(record, target.cause)
+    elif target.status is TargetStatus.FAILED:
+        written = target.added or target.removed or target.details.get("not_put_back")
+        record.status = RunStatus.PARTIAL if written else RunStatus.FAILED
+        record.reason, record.error = target.reason, target.error
+    explain_not_put_back(record, [target])
