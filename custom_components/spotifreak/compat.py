@@ -9,13 +9,12 @@ from collections.abc import Callable
 import inspect
 from typing import Any, Final
 
-from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
-from .const import DOMAIN, STORAGE_VERSION
+from .const import DOMAIN
 
 try:  # after 2025.4: a repairs flow's steps return their own result type
     from homeassistant.components.repairs import RepairsFlowResult
@@ -38,7 +37,7 @@ DEVICE_INFO_VIA_DEVICE_ID: Final = "via_device_id" in getattr(
 )
 ISSUE_CONFIG_ENTRY_ID: Final = _accepts(ir.async_create_issue, "config_entry_id")
 _UPDATE_FAILED_RETRY_AFTER: Final = _accepts(UpdateFailed.__init__, "retry_after")
-_STORE_SERIALIZE_OFF_LOOP: Final = _accepts(Store.__init__, "serialize_in_event_loop")
+STORE_SERIALIZE_OFF_LOOP: Final = _accepts(Store.__init__, "serialize_in_event_loop")
 
 
 def device_info(*, parent: tuple[str, str | None] | None = None, **fields: Any) -> DeviceInfo:
@@ -62,13 +61,3 @@ def update_failed(*, retry_after: int | None = None, **kwargs: Any) -> UpdateFai
     if retry_after is not None and _UPDATE_FAILED_RETRY_AFTER:
         kwargs["retry_after"] = retry_after
     return UpdateFailed(**kwargs)
-
-
-def entry_store(hass: HomeAssistant, key: str, *, off_loop: bool = False) -> Store[dict[str, Any]]:
-    """Return a Store; with `off_loop`, serialised in the executor where supported (not 2025.4).
-
-    Only for data that is never mutated in place while a save may be running.
-    """
-    if off_loop and _STORE_SERIALIZE_OFF_LOOP:
-        return Store(hass, STORAGE_VERSION, key, serialize_in_event_loop=False)
-    return Store(hass, STORAGE_VERSION, key)

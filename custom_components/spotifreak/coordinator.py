@@ -26,12 +26,11 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.json import json_bytes
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .api import SpotifyAccount
-from .compat import entry_store, update_failed
+from .compat import update_failed
 from .const import (
     CONF_EXPORT_PATH,
     CONF_INCLUDE_COLLABORATIVE,
@@ -58,6 +57,7 @@ from .core.export import ExportError, ExportMark, remove_export, write_export
 from .core.records import PlaylistRecord
 from .errors import spotify_error
 from .issues import ISSUE_CACHE_STALE, async_create_entry_issue, async_delete_entry_issue
+from .stores import EntryStore, entry_store
 
 TICK = timedelta(minutes=1)
 RETRY_FAILED_REFRESH = timedelta(minutes=5)
@@ -72,7 +72,7 @@ class RefreshResult(StrEnum):
     SKIPPED_BUDGET = "skipped_budget"  # it would have gone over the daily call budget
 
 
-def cache_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+def cache_store(hass: HomeAssistant, entry_id: str) -> EntryStore:
     """Return the Store holding an entry's playlist cache.
 
     A large cache is serialised off the event loop where Home Assistant supports it; the cache
@@ -143,7 +143,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
             live_lookups=self.stale_policy == STALE_POLICY_FETCH,
             refresh_with=self._async_refresh_now,
             on_change=self._async_cache_changed,
-            persist=self.async_flush,
+            persist=self._async_save_checked,
             may_refresh_stale=self._within_budget,
         )
         super().__init__(
@@ -350,6 +350,10 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
     async def async_flush(self) -> None:
         """Write the cache now (unload: no delayed save may outlive the entry)."""
         await self._store.async_save(await self.hass.async_add_executor_job(self._stored))
+
+    async def _async_save_checked(self, *_: Any) -> None:
+        """Write the cache now, before a write to a playlist just created; raise if it failed."""
+        await self._store.async_save_checked(await self.hass.async_add_executor_job(self._stored))
 
     @callback
     def _async_cache_changed(self) -> None:

@@ -35,7 +35,6 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .api import SpotifyAccount
-from .compat import entry_store
 from .const import (
     CONF_AUTHORIZATION_LIFETIME,
     CONF_DAILY_CALL_BUDGET,
@@ -59,6 +58,7 @@ from .issues import (
     async_create_entry_issue,
     async_delete_entry_issue,
 )
+from .stores import entry_store
 
 TICK: Final = timedelta(minutes=1)
 _ISSUES: Final = {

@@ -15,9 +15,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.dispatcher import async_dispatcher_send
-from homeassistant.helpers.storage import Store
 
-from .compat import entry_store
 from .const import (
     CONF_HISTORY_MAX_BYTES,
     CONF_HISTORY_VERSIONS,
@@ -33,11 +31,12 @@ from .core.history import (
     PlaylistVersion,
 )
 from .core.lastfm_sync import STATE_TARGET
+from .stores import EntryStore, entry_store
 
 HISTORY_SAVE_DELAY: Final = 1
 
 
-def history_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+def history_store(hass: HomeAssistant, entry_id: str) -> EntryStore:
     """Return the Store of an account's playlist history (serialised off the event loop).
 
     Safe to serialise in a thread: the stored form shares only versions, which never change.
@@ -95,7 +94,8 @@ class HistoryStore:
         return self.keeper
 
     async def _async_persist(self, data: dict[str, Any]) -> None:
-        await self._store.async_save(data)
+        """Save a version before the write that needs it: raise unless it reached the disk."""
+        await self._store.async_save_checked(data)
         self._dirty = False
 
     @callback
@@ -123,7 +123,8 @@ class HistoryStore:
     async def async_flush(self) -> None:
         """Save what is not saved yet (the entry unloads)."""
         if self._dirty:
-            await self._async_persist(self.keeper.history.to_store())
+            await self._store.async_save(self.keeper.history.to_store())
+            self._dirty = False
 
 
 async def async_remove_history_store(hass: HomeAssistant, entry_id: str) -> None:

@@ -28,11 +28,9 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .api import SpotifyAccount
-from .compat import entry_store
 from .const import (
     CONF_LASTFM_API_KEY,
     CONF_LASTFM_USERNAME,
@@ -46,7 +44,7 @@ from .const import (
 from .core.account_syncs import AccountSyncs
 from .core.directory import PlaylistDirectory
 from .core.engine import RunHistory, SyncInputError
-from .core.errors import HistorySaveError, SpotifyError
+from .core.errors import HistorySaveError, LocalSaveError, SpotifyError
 from .core.history import PlaylistVersion
 from .core.lastfm import LastfmClient
 from .core.match_cache import MatchCache
@@ -54,6 +52,7 @@ from .core.reasons import (
     REASON_INTERRUPTED,
     REASON_LASTFM_AUTH,
     REASON_QUOTA_EXCEEDED,
+    REASON_SAVE_FAILED,
     REASON_SNAPSHOT_FAILED,
     REASON_SPOTIFY_AUTH,
 )
@@ -63,15 +62,18 @@ from .core.runs import RunRecord, RunStatus
 from .errors import spotify_error
 from .issues import ISSUE_LASTFM_AUTH, async_create_entry_issue, async_delete_entry_issue
 from .playlist_history import HistoryStore
+from .stores import EntryStore, entry_store
 from .sync_types import SYNC_TYPE_LASTFM, SYNC_TYPES
 
 STORE_SAVE_DELAY: Final = 1
 # Ad hoc syncs (actions' sync_ids) whose state and history are kept: the most recently run.
 ADHOC_SYNCS_KEPT: Final = 50
 NO_MATCH: Final = "none"  # `set_lastfm_match`'s track that forbids any match
+# A run that failed because what must precede a write could not be saved: its own error.
+NOT_SAVED_REASONS: Final = frozenset({REASON_SNAPSHOT_FAILED, REASON_SAVE_FAILED})
 
 
-def sync_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+def sync_store(hass: HomeAssistant, entry_id: str) -> EntryStore:
     """Return the Store holding an entry's run history, sync states and Last.fm match cache."""
     return entry_store(hass, f"{DOMAIN}.{entry_id}.syncs")
 
@@ -152,8 +154,12 @@ class SyncManager:
         )
 
     async def _async_save_now(self) -> None:
-        """Store history, states and the match cache now (a run is about to write)."""
-        await self._store.async_save(self._data())
+        """Store history, states and the match cache now; raise unless it reached the disk.
+
+        A run saves through here before its first write to a target, so that the mark "being
+        written" survives a power loss (`LocalSaveError`: the write is not sent).
+        """
+        await self._store.async_save_checked(self._data())
 
     @callback
     def _data(self) -> dict[str, Any]:
@@ -238,8 +244,8 @@ class SyncManager:
             raise _run_error(
                 "sync_failed", REASON_INTERRUPTED, last.error if last else None
             ) from None
-        if record.status is RunStatus.FAILED and record.reason == REASON_SNAPSHOT_FAILED:
-            raise _snapshot_failed(record.error)
+        if record.status is RunStatus.FAILED and record.reason in NOT_SAVED_REASONS:
+            raise _not_saved(record.reason, record.error)
         if record.status in (RunStatus.FAILED, RunStatus.RATE_LIMITED):
             key = {
                 REASON_QUOTA_EXCEEDED: REASON_QUOTA_EXCEEDED,
@@ -331,7 +337,10 @@ class SyncManager:
                 translation_placeholders={"track": shown(track)},
             )
         self.runs.match_cache.set_override(artist, title, uri)
-        await self._async_save_now()
+        try:
+            await self._async_save_now()
+        except LocalSaveError as err:
+            raise _not_saved(REASON_SAVE_FAILED, str(err)) from err
         LOGGER.debug("Last.fm match of %r by %r set to %s", title, artist, uri or "none")
         return uri
 
@@ -371,7 +380,9 @@ def _translated_errors() -> Iterator[None]:
     except SpotifyError as err:
         raise spotify_error(err) from err
     except HistorySaveError as err:
-        raise _snapshot_failed(str(err)) from err
+        raise _not_saved(REASON_SNAPSHOT_FAILED, str(err)) from err
+    except LocalSaveError as err:
+        raise _not_saved(REASON_SAVE_FAILED, str(err)) from err
 
 
 def _input_error(err: SyncInputError) -> ServiceValidationError:
@@ -383,11 +394,11 @@ def _input_error(err: SyncInputError) -> ServiceValidationError:
     )
 
 
-def _snapshot_failed(error: str | None) -> HomeAssistantError:
-    """Return the translated error of a version that could not be saved (nothing was written)."""
+def _not_saved(reason: str, error: str | None) -> HomeAssistantError:
+    """Return the translated error of what could not be saved before a write (not sent)."""
     return HomeAssistantError(
         translation_domain=DOMAIN,
-        translation_key=REASON_SNAPSHOT_FAILED,
+        translation_key=reason,
         translation_placeholders={"error": error or ""},
     )
 

@@ -26,6 +26,7 @@ from .errors import (
     LastfmAuthError,
     LastfmError,
     LastfmUserNotFoundError,
+    LocalSaveError,
     SpotifreakError,
     SpotifyAuthError,
     SpotifyError,
@@ -40,6 +41,7 @@ from .reasons import (
     REASON_LASTFM_AUTH,
     REASON_LASTFM_UNAVAILABLE,
     REASON_LASTFM_USER_NOT_FOUND,
+    REASON_SAVE_FAILED,
     REASON_SNAPSHOT_FAILED,
     REASON_SPOTIFY_AUTH,
     REASON_SPOTIFY_ERROR,
@@ -121,6 +123,8 @@ def apply_error(record: RunRecord, err: BaseException) -> None:
         fail(record, err.key, str(err))
     elif isinstance(err, HistorySaveError):
         fail(record, REASON_SNAPSHOT_FAILED, str(err))
+    elif isinstance(err, LocalSaveError):
+        fail(record, REASON_SAVE_FAILED, str(err))
     elif isinstance(err, asyncio.CancelledError):
         fail(record, REASON_INTERRUPTED, "The run was interrupted (Home Assistant stopped?)")
     else:

@@ -107,5 +107,9 @@ class LastfmUnavailableError(LastfmError):
     """Errors 8, 11, 16, 29 or 5xx/network, after the bounded retries."""
 
 
+class LocalSaveError(SpotifreakError):
+    """What must be on disk before a write to Spotify could not be saved: nothing was written."""
+
+
 class HistorySaveError(SpotifreakError):
     """A playlist's version could not be saved before a write that needed it: nothing was written."""

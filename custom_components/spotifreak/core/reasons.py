@@ -30,6 +30,7 @@ REASON_TARGET_REJECTED: Final = "target_rejected"
 REASON_CREATE_FAILED: Final = "create_failed"
 REASON_ALREADY_PRESENT: Final = "already_present"
 REASON_SNAPSHOT_FAILED: Final = "snapshot_failed"  # the version before a write was not saved
+REASON_SAVE_FAILED: Final = "save_failed"  # the state before a write was not saved
 
 # The mirror.
 REASON_UP_TO_DATE: Final = "up_to_date"
