@@ -298,10 +298,49 @@ async def test_replace_follows_a_new_rank_order(sync: Sync, world: World) -> Non
         world.sigur_ros.uri,
     ]
     assert sync.emu.count("PUT", ITEMS) == 1
-    # the contents were remembered, but the version kept before the reorder needs the entries
+    # the contents were remembered, but a replace decides on what the playlist holds now (the
+    # user may have changed it since the cache saw it); the version kept before reuses that read
     assert sync.emu.count("GET", ITEMS) == 1
     assert record.targets[0]["snapshot_version"] is not None
-    assert sync.account.playlist_history.snapshot_calls == {"lastfm_weekly": 1}
+    assert sync.account.playlist_history.snapshot_calls == {"lastfm_weekly": 0}
+
+
+async def test_replace_sees_a_local_file_added_since_the_cache_refresh(
+    sync: Sync, world: World
+) -> None:
+    """The remembered contents are as old as the cache: a replace decides on what is there now.
+
+    A local file dropped into the playlist after the last refresh cannot be put back by any
+    write: the replace is refused (`replace_loses_local_files`) and nothing is written.
+    """
+    await sync.run()
+    playlist = sync.playlist()
+    local = sync.emu.library.add_local_track("Home Band", "Tape", "Kitchen Song")
+    sync.emu.library.add_items(playlist.id, [local.uri])  # by hand; the cache has not seen it
+    user = sync.emu.library.lastfm[USER]
+    user.top_tracks["7day"] = list(reversed(user.top_tracks["7day"]))
+    sync.emu.reset_log()
+    with pytest.raises(SyncInputError) as caught:
+        await sync.run()
+    assert caught.value.key == "replace_loses_local_files"
+    assert sync.writes() == 0
+    assert local.uri in sync.uris()
+
+
+async def test_replace_after_a_failed_first_write_keeps_a_version(sync: Sync, world: World) -> None:
+    """Created, then the PUT is rate limited: remembered empty. Filled by hand before the cache
+    sees it, the playlist is read and versioned before the next run replaces it."""
+    sync.emu.inject(Fault(method="PUT", path=ITEMS_FAULT, status=429, retry_after=1))
+    assert (await sync.run()).status is RunStatus.RATE_LIMITED
+    playlist = sync.playlist()
+    assert sync.uris() == []
+    by_hand = [world.other.uri, world.johnny_cash_hurt.uri]
+    sync.emu.library.add_items(playlist.id, by_hand)
+    record = await sync.run()  # Spotifreak created it: replacing it needs no leave
+    assert record.status is RunStatus.SUCCESS
+    assert record.removed == 2
+    [version] = sync.account.playlist_history.history.versions(playlist.id)
+    assert [item.uri for item in version.items] == by_hand
 
 
 async def test_replace_100_tracks_over_a_longer_playlist(sync: Sync, world: World) -> None:

@@ -288,6 +288,30 @@ async def test_exact_mirror(account: Account) -> None:
     assert account.uris(target.id) == [a, b, c, d, e]
 
 
+async def test_an_exact_mirror_plans_on_what_the_target_holds_now(account: Account) -> None:
+    """A track added to the target by hand after the cache's last refresh: the remembered
+    contents do not show it, but an edit is planned on a fresh read, so the target still ends
+    exactly as the source — and the version kept before holds the track."""
+    a, b, c, f, x = tracks(account, 5)
+    lib = account.emu.library
+    source = lib.create_playlist("Source", items=[a, b, c])
+    target = lib.create_playlist("Copy", items=[])
+    await account.refresh()
+    options = {"source": "Source", "targets": ["Copy"], "mode": "exact"}
+    state: dict[str, Any] = {}
+    assert (await account.mirror(state, **options)).status is RunStatus.SUCCESS
+    lib.add_items(source.id, [f])
+    await account.refresh()
+    lib.add_items(target.id, [x])  # by hand, unseen by the cache
+    account.emu.reset_log()
+    record = await account.mirror(state, **options)
+    assert record.status is RunStatus.SUCCESS
+    assert account.uris(target.id) == [a, b, c, f]
+    assert (record.added, record.removed) == (1, 1)
+    [version] = account.playlist_history.history.versions(target.id)
+    assert [item.uri for item in version.items] == [a, b, c, x]
+
+
 async def test_a_failure_before_the_put_back_says_how_to_restore(account: Account) -> None:
     """DELETE went through, the POST that puts the kept entry back did not: the record says
     which version brings it back, and restoring it does."""

@@ -235,6 +235,8 @@ async def _write(
             return
         current = await writer.contents()
         if options.mode == MODE_REPLACE:
+            if current != wanted:  # it will be written: decide on what it holds now
+                current = await writer.fresh_contents()
             if holds_local_files(current) and not options.allow_local_loss:
                 raise SyncInputError(
                     "replace_loses_local_files",

@@ -265,6 +265,9 @@ async def _mirror_into(
         if options.exact:
             current = await writer.contents()
             edit = plan_edit(current, align(current, uris))
+            if edit.changed:  # it will be written: plan on what it holds now
+                current = await writer.fresh_contents()
+                edit = plan_edit(current, align(current, uris))
             if edit.changed:
                 await writer.edit(edit)
             else:

@@ -165,6 +165,8 @@ async def _restore(
 ) -> None:
     current = await writer.contents()
     wanted = version.restorable_uris
+    if current != wanted:  # it will be written: decide on what it holds now
+        current = await writer.fresh_contents()
     if current == wanted:
         target.status, target.reason = TargetStatus.NOOP, REASON_UNCHANGED
         return

@@ -98,6 +98,20 @@ class TargetWriter:
             self._known = known
         return list(self._known or [])
 
+    async def fresh_contents(self) -> Contents:
+        """Return what the target holds now, for a write that removes: read unless read this run.
+
+        The remembered contents are as old as the cache's snapshot id, and the user may have
+        changed the playlist since: what a replace or an edit removes, and whether it holds
+        local files, is decided on what is there. The version saved before such a write needs
+        this read anyway, so it costs no call more. A playlist created this run is known empty.
+        """
+        if self._items is None and not self._created_empty():
+            await self.entries()
+        elif self._known is None:
+            await self.contents()
+        return list(self._known or [])
+
     async def entries(self) -> list[PlaylistItem]:
         """Read every entry of the playlist now and remember what it holds.
 
@@ -169,7 +183,7 @@ class TargetWriter:
         count the URIs that came and went; they are set once the PUT went through, since that
         alone removed every track that had to go. No URIs at all empty the playlist.
         """
-        current = self._known if self._known is not None else await self.contents()
+        current = await self.fresh_contents()
         present = {uri for uri in current if uri is not None}
         wanted = set(uris)
         added = [uri for uri in uris if uri not in present]
@@ -321,8 +335,15 @@ class TargetWriter:
             raise
 
     def _known_empty(self) -> bool:
-        """Return whether the playlist is known to be empty: a version would hold nothing."""
-        return self._items == [] or (self._exact and self._known == [])
+        """Return whether the playlist is known to be empty: a version would hold nothing.
+
+        Known from a read this run, or because this run created it — never from remembered
+        contents alone: the user may have filled the playlist since they were saved.
+        """
+        return self._items == [] or self._created_empty()
+
+    def _created_empty(self) -> bool:
+        return self._target.created and self._known == []
 
     async def _take_version(self, reason: str) -> None:
         """Save the playlist's entries in the history: those read this run, else read them now."""
