@@ -318,13 +318,20 @@ class PlaylistHistory:
         return True
 
     def to_store(self) -> dict[str, Any]:
-        """Return the stored form; the versions' dicts are shared and never mutated."""
+        """Return the stored form; the versions' dicts are shared and never mutated.
+
+        Home Assistant calls this in a worker thread (the Store serialises off the event loop)
+        while the loop may add or drop versions: it reads copies of the containers, each taken
+        at once (copying a dict or a set of strings holds the GIL), and leaves out a version
+        dropped between the copies.
+        """
+        versions, stored, created = dict(self._versions), dict(self._stored), list(self.created)
         return {
             "next_version": self._next,
-            "created": sorted(self.created),
+            "created": sorted(created),
             "playlists": {
-                playlist_id: [self._stored[found.version] for found in versions]
-                for playlist_id, versions in self._versions.items()
+                playlist_id: [stored[found.version] for found in kept if found.version in stored]
+                for playlist_id, kept in versions.items()
             },
         }
 
