@@ -330,6 +330,23 @@ async def test_a_failure_before_the_put_back_says_how_to_restore(account: Accoun
     assert account.uris(playlist.id) == [a, b, a]
 
 
+async def test_a_refused_authorization_before_the_put_back_still_says_how_to_restore(
+    account: Account,
+) -> None:
+    """The run fails as `spotify_auth` (reauthorization is what the user must do), and its
+    error still names the entries not put back and the version that restores them."""
+    a, b = tracks(account, 2)
+    playlist = await aged(account, "Half way", [(a, 40), (b, 3), (a, 1)])
+    account.emu.inject(
+        Fault(method="POST", path=f"/v1/playlists/{playlist.id}/items", status=401, times=None)
+    )
+    record = await account.run("playlist_retention", playlist="Half way", max_age_days=30)
+    assert (record.status, record.reason) == (RunStatus.FAILED, "spotify_auth")
+    version = record.targets[0]["snapshot_version"]
+    assert record.targets[0]["not_put_back"] == [a]
+    assert f"restore_playlist version {version}" in (record.error or "")
+
+
 async def test_duplicates_and_exact_mirror_failures(account: Account) -> None:
     """A refused DELETE: nothing changed, the run failed (duplicates) or is partial (mirror)."""
     a, b, c = tracks(account, 3)

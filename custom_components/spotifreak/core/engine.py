@@ -160,13 +160,13 @@ async def execute_run[OptionsT](
         elif ctx.dry_run and record.status in WOULD_WRITE_STATUSES:
             record.status = RunStatus.DRY_RUN
     except (SyncInputError, asyncio.CancelledError) as err:
-        apply_error(record, err)
+        _apply_escaped_error(record, err)
         raise
     except SpotifreakError as err:
-        apply_error(record, err)
+        _apply_escaped_error(record, err)
         _LOGGER.debug("Sync %s (%s) ended with %s: %s", sync_id, sync_type, record.reason, err)
     except Exception as err:
-        apply_error(record, err)
+        _apply_escaped_error(record, err)
         _LOGGER.exception("Sync %s (%s) failed unexpectedly", sync_id, sync_type)
     finally:
         ctx.settle()
@@ -179,6 +179,18 @@ async def execute_run[OptionsT](
             except Exception:  # the record must reach the caller even if a listener breaks
                 _LOGGER.exception("Handling the end of run %s failed", record.run_id)
     return record
+
+
+def _apply_escaped_error(record: RunRecord, err: BaseException) -> None:
+    """Map an error that ended the run, keeping what the sync already said in `error`.
+
+    A sync may have concluded before the error escaped it, e.g. naming the entries a failed
+    edit did not put back and the version that restores them: that must reach the user too.
+    """
+    said = record.error
+    apply_error(record, err)
+    if said and said not in (record.error or ""):
+        record.error = f"{record.error}; {said}" if record.error else said
 
 
 def _finish(ctx: SyncContext, record: RunRecord, started: float) -> None:
