@@ -104,6 +104,41 @@ def test_filter() -> None:
     assert kept(CacheFilter(owners=("friend",))) == {"Theirs"}
 
 
+def test_the_filter_hides_playlists_from_the_count_and_export_not_from_lookups() -> None:
+    """A playlist the filter does not show is held all the same: found by name, URI and id (a
+    sync's source or target), stored, but neither counted, exported nor reported by a diff."""
+    public_only = CacheFilter(include_private=False)
+    listing = [_entry("pub", "Pub"), _entry("priv", "Mix", public=False), _entry("mix", "Mix")]
+    before = PlaylistCache.build(ME, listing[:1], refreshed_at=NOW, cache_filter=public_only)
+    cache = PlaylistCache.build(
+        ME, listing, refreshed_at=NOW, cache_filter=public_only, previous=before
+    )
+    priv, mix = "priv".ljust(22, "0"), "mix".ljust(22, "0")
+    assert (len(cache), cache.total) == (2, 3)
+    assert list(cache.records) == ["pub".ljust(22, "0"), mix]
+    assert cache.get(priv) is not None
+    assert cache.lookup(parse_reference(f"spotify:playlist:{priv}")) is not None
+    assert {r.id for r in cache.named("mix")} == {priv, mix}
+    assert [r.name for r in cache.diff(before).added] == ["Mix"]
+    export = cache.to_export()["playlists"]
+    assert export["mix"]["id"] == mix and f"spotify:playlist:{priv}" not in export
+    stored = PlaylistCache.from_store(cache.to_store(), public_only)
+    assert (len(stored), stored.total) == (2, 3) and stored.get(priv) is not None
+
+    made = PlaylistRecord.from_api(_entry("made", "Made", public=False))  # a created target
+    shared = PlaylistRecord.from_api(_entry("mix", "Mix", public=False))  # made private
+    assert made is not None and shared is not None
+    cache.upsert_many([made, shared])
+    assert list(cache.records) == ["pub".ljust(22, "0")]
+    assert [r.name for r in cache.named("made")] == ["Made"]
+    published = PlaylistRecord.from_api(_entry("priv", "Mix"))
+    assert published is not None
+    cache.upsert(published)
+    assert list(cache.records) == ["pub".ljust(22, "0"), priv]
+    cache.remove(priv)
+    assert (len(cache), cache.total) == (1, 3)
+
+
 def test_duplicates_preference_and_lookup() -> None:
     """Own first, then most tracks, then id; every candidate listed."""
     cache = PlaylistCache.build(

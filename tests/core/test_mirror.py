@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from custom_components.spotifreak.core.cache import CacheFilter
 from custom_components.spotifreak.core.engine import SyncInputError, execute_run
 from custom_components.spotifreak.core.mirror import run_mirror
 from custom_components.spotifreak.core.mirror_options import MirrorOptions
@@ -782,6 +783,35 @@ async def test_concurrent_runs_create_one_playlist(october: Account) -> None:
     (playlist,) = october.named("October 2024")
     assert emu.count("POST", "/v1/me/playlists") == 1
     assert sorted(october.uris(playlist.id)) == sorted(tracks)
+
+
+@pytest.mark.parametrize(
+    "cache_filter",
+    [CacheFilter(include_private=False), CacheFilter(owners=("someone_else",))],
+    ids=["public_only", "others_only"],
+)
+async def test_a_created_target_is_found_again_when_the_filter_hides_it(
+    account: Account, cache_filter: CacheFilter
+) -> None:
+    """The options' filter hides the created (private) target, and with `owners` the source too:
+    the next runs still find both in the cache, create nothing and list nothing."""
+    account.directory.cache_filter = cache_filter
+    tracks = playable(account.emu.library, 6)
+    account.emu.library.create_playlist("Mirror Source", items=tracks[:3], public=True)
+    await account.refresh()
+    state: dict[str, Any] = {}
+    first = await account.mirror(state, source="Mirror Source", targets=["Backup"])
+    (backup,) = account.named("Backup")
+    assert first.status is RunStatus.SUCCESS
+    account.emu.library.add_items(account.named("Mirror Source")[0].id, tracks[3:])
+    await account.refresh()  # the scheduled refresh
+    assert backup.id not in account.cache.records  # hidden, as the options ask
+    account.emu.reset_log()
+    second = await account.mirror(state, source="Mirror Source", targets=["Backup"])
+    assert [p.id for p in account.named("Backup")] == [backup.id], (second.status, second.targets)
+    assert account.uris(backup.id) == tracks
+    assert account.emu.count("GET", "/v1/me/playlists") == 0
+    assert account.emu.count("POST", "/v1/me/playlists") == 0
 
 
 # -- targets the account cannot modify -------------------------------------------------------------

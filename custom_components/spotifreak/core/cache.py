@@ -1,5 +1,10 @@
 """The playlist cache: rows indexed by id and name, its filter, diff, stored and exported forms.
 
+The cache holds every playlist the account lists; the options' filter (`CacheFilter`) decides
+only which of them it shows: its length, `records`, `diff` and export. Looking a playlist up
+(`get`, `named`, `lookup`) sees them all, so that a sync finds its source and target (a target it
+created private, say) whatever the filter hides.
+
 Built to stay out of the way of Python's garbage collector at ten thousand playlists: the
 playlists are kept as rows (`records.Row`, tuples the collector stops tracking) in one dict, and
 the name index maps keys to tuples of ids; a refresh keeps the previous row of every playlist
@@ -25,7 +30,7 @@ OWNER_SELF: Final = "self"
 
 @dataclass(frozen=True, slots=True)
 class CacheFilter:
-    """Which playlists the cache keeps (the options `include_*` and `owners`)."""
+    """Which playlists the cache shows (the options `include_*` and `owners`)."""
 
     include_public: bool = True
     include_private: bool = True
@@ -40,6 +45,16 @@ class CacheFilter:
             self.include_collaborative,
             sorted(self.owners),
         ]
+
+    @property
+    def shows_all(self) -> bool:
+        """Return whether the filter lets every playlist through."""
+        return (
+            self.include_public
+            and self.include_private
+            and self.include_collaborative
+            and not self.owners
+        )
 
     def accepts(self, record: PlaylistRecord, user_id: str) -> bool:
         """Return whether the record passes the filter."""
@@ -98,37 +113,61 @@ class Lookup:
 
 
 class PlaylistCache:
-    """The account's playlists.
+    """The account's playlists: every one indexed, those the filter shows apart.
 
     Changed only in the event loop, and copy-on-write: `upsert` and `remove` replace the dicts
     instead of mutating them, so a thread serialising the cache (the Store) never sees a dict
     change under it.
     """
 
-    __slots__ = ("_by_name", "_rows", "last_refreshed", "skipped", "user_id")
+    __slots__ = (
+        "_by_name",
+        "_rows",
+        "_shown",
+        "cache_filter",
+        "last_refreshed",
+        "skipped",
+        "user_id",
+    )
 
     def __init__(
         self,
         user_id: str,
         last_refreshed: datetime | None = None,
         records: Mapping[str, PlaylistRecord] | None = None,
+        cache_filter: CacheFilter | None = None,
     ) -> None:
         """Initialize a cache holding `records` (keyed by id), indexed."""
         self.user_id = user_id
         self.last_refreshed = last_refreshed
+        self.cache_filter = cache_filter or CacheFilter()
         self.skipped = 0  # entries of the last listing that were not readable
         self._rows: dict[str, Row] = {pid: record.row for pid, record in (records or {}).items()}
+        self._shown = self._showing(self._rows)
         self._by_name = self._index(self._rows)
 
     @classmethod
     def from_rows(
-        cls, user_id: str, rows: dict[str, Row], *, last_refreshed: datetime | None
+        cls,
+        user_id: str,
+        rows: dict[str, Row],
+        *,
+        last_refreshed: datetime | None,
+        cache_filter: CacheFilter | None = None,
     ) -> PlaylistCache:
-        """Return a cache holding these rows (keyed by id), indexed."""
-        cache = cls(user_id, last_refreshed)
+        """Return a cache holding these rows (keyed by id), indexed, showing what passes."""
+        cache = cls(user_id, last_refreshed, cache_filter=cache_filter)
         cache._rows = rows
+        cache._shown = cache._showing(rows)
         cache._by_name = cache._index(rows)
         return cache
+
+    def _showing(self, rows: dict[str, Row]) -> dict[str, Row]:
+        """Return the rows the filter shows (the same dict when it shows every one)."""
+        if self.cache_filter.shows_all:
+            return rows
+        keeps, user_id = self.cache_filter.keeps, self.user_id
+        return {pid: row for pid, row in rows.items() if keeps(row, user_id)}
 
     @classmethod
     def build(
@@ -140,7 +179,7 @@ class PlaylistCache:
         cache_filter: CacheFilter | None = None,
         previous: PlaylistCache | None = None,
     ) -> PlaylistCache:
-        """Normalise raw `/me/playlists` entries and filter them (see `from_listing`)."""
+        """Normalise raw `/me/playlists` entries (see `from_listing`)."""
         return cls.from_listing(
             user_id,
             [[listed(entry) for entry in entries]],
@@ -159,14 +198,15 @@ class PlaylistCache:
         cache_filter: CacheFilter | None = None,
         previous: PlaylistCache | None = None,
     ) -> PlaylistCache:
-        """Return the cache of a listing's normalised pages (`listed`), filtered, in order.
+        """Return the cache of a listing's normalised pages (`listed`), in order.
+
+        Every playlist is kept; `cache_filter` says which ones the cache shows.
 
         Null entries and entries that cannot be read (odd types) are skipped and counted in
         `skipped`; a skipped entry whose id the `previous` cache knows keeps that row, so one
         odd entry neither fails the refresh nor drops a playlist from the cache. A playlist
         that did not change keeps its previous row: only what changed is new.
         """
-        cache_filter = cache_filter or CacheFilter()
         known = previous._rows if previous is not None else {}
         rows: dict[str, Row] = {}
         skipped = 0
@@ -178,9 +218,9 @@ class PlaylistCache:
                 else:
                     skipped += 1
                     row = known.get(entry) if entry is not None else None
-                if row is not None and cache_filter.keeps(row, user_id):
+                if row is not None:
                     rows[row[0]] = row
-        cache = cls.from_rows(user_id, rows, last_refreshed=refreshed_at)
+        cache = cls.from_rows(user_id, rows, last_refreshed=refreshed_at, cache_filter=cache_filter)
         cache.skipped = skipped
         return cache
 
@@ -202,21 +242,26 @@ class PlaylistCache:
         return (row[3] != self.user_id, -row[7], row[0])
 
     def __len__(self) -> int:
-        """Return the number of playlists."""
+        """Return the number of playlists the filter shows."""
+        return len(self._shown)
+
+    @property
+    def total(self) -> int:
+        """Return the number of playlists held, shown or not (what a listing reads)."""
         return len(self._rows)
 
     @property
     def records(self) -> Mapping[str, PlaylistRecord]:
-        """Return the records by id, in listing order (made as they are read)."""
-        return _Records(self._rows)
+        """Return the records the filter shows by id, in listing order (made as they are read)."""
+        return _Records(self._shown)
 
     def get(self, playlist_id: str) -> PlaylistRecord | None:
-        """Return the record with this id."""
+        """Return the record with this id, shown or not."""
         row = self._rows.get(playlist_id)
         return None if row is None else PlaylistRecord.from_row(row)
 
     def named(self, name: str) -> list[PlaylistRecord]:
-        """Return every record with this name (in the `name_key` sense), preferred first."""
+        """Return every record with this name (`name_key`), shown or not, preferred first."""
         return list(_records(self._named(name)))
 
     def _named(self, name: str) -> tuple[Row, ...]:
@@ -224,7 +269,7 @@ class PlaylistCache:
         return tuple(rows[pid] for pid in self._by_name.get(name_key(name), ()))
 
     def lookup(self, reference: PlaylistReference) -> Lookup | None:
-        """Find a reference: by id/URI first, then by name."""
+        """Find a reference, shown or not: by id/URI first, then by name."""
         if reference.playlist_id is not None:
             row = self._rows.get(reference.playlist_id)
             if row is not None:
@@ -250,6 +295,12 @@ class PlaylistCache:
         touched = {name_key(old[pid][2]) for pid in changed if pid in old}
         touched |= {name_key(row[2]) for row in changed.values()}
         self._rows = {**old, **changed}
+        if self.cache_filter.shows_all:
+            self._shown = self._rows
+        else:  # in place where they were shown; `|` keeps the positions of existing keys
+            kept = self._showing(changed)
+            shown = self._shown.items()
+            self._shown = {p: row for p, row in shown if p in kept or p not in changed} | kept
         self._reindex(touched, changed)
 
     def remove(self, playlist_id: str) -> None:
@@ -257,6 +308,7 @@ class PlaylistCache:
         row = self._rows.get(playlist_id)
         if row is not None:
             self._rows = {pid: r for pid, r in self._rows.items() if pid != playlist_id}
+            self._shown = self._showing(self._rows)  # rare (a 404): filtering again is fine
             self._reindex({name_key(row[2])}, {playlist_id: row})
 
     def _reindex(self, keys: set[str], changed: Mapping[str, Row]) -> None:
@@ -272,9 +324,9 @@ class PlaylistCache:
         self._by_name = by_name
 
     def diff(self, previous: PlaylistCache | None) -> CacheDiff:
-        """Return what changed since `previous` (everything is added when there was none)."""
-        before = previous._rows if previous is not None else {}
-        after = self._rows
+        """Return what the shown playlists changed since `previous` (all added when none)."""
+        before = previous._shown if previous is not None else {}
+        after = self._shown
         added, changed = [], []
         for pid, row in after.items():
             old = before.get(pid)
@@ -300,7 +352,9 @@ class PlaylistCache:
         }
 
     @classmethod
-    def from_store(cls, data: Mapping[str, Any]) -> PlaylistCache:
+    def from_store(
+        cls, data: Mapping[str, Any], cache_filter: CacheFilter | None = None
+    ) -> PlaylistCache:
         """Read the stored form; raises ValueError (or KeyError/TypeError) when it is corrupt."""
         refreshed = data.get("last_refreshed")
         last_refreshed = datetime.fromisoformat(refreshed) if refreshed else None
@@ -311,17 +365,20 @@ class PlaylistCache:
             str(data["user_id"]),
             {row[0]: row for row in rows},
             last_refreshed=last_refreshed,
+            cache_filter=cache_filter,
         )
 
     def to_export(self) -> dict[str, Any]:
-        """Return the export format (`playlist-cache.json`): records keyed by name and by URI.
+        """Return the export format (`playlist-cache.json`): shown records by name and by URI.
 
-        A shared name points at the preferred playlist; every playlist is reachable by its URI.
+        A shared name points at the preferred playlist shown; every one is reachable by its URI.
         """
-        rows = self._rows
+        rows = self._shown
         playlists: dict[str, dict[str, Any]] = {}
         for key, ids in sorted(self._by_name.items()):
-            playlists[key] = row_as_dict(rows[ids[0]])
+            shown = next((pid for pid in ids if pid in rows), None)
+            if shown is not None:
+                playlists[key] = row_as_dict(rows[shown])
         for item in sorted((row_as_dict(row) for row in rows.values()), key=_uri):
             playlists[item["uri"]] = item
         refreshed = (

@@ -1,6 +1,8 @@
 """The account's playlist directory: the shared cache and the policy for using it.
 
-- A reference (name, URI, URL or id) found in the cache costs no call: a hit.
+- A reference (name, URI, URL or id) found in the cache costs no call: a hit. The cache holds
+  every playlist the account lists, whatever the options' filter hides from its count and export:
+  a sync finds its source and its target (created private, say) without another listing.
 - A stale cache is refreshed before resolving, when live lookups are allowed and the host's
   `may_refresh_stale` agrees (a daily call budget may not: the stale cache then answers).
 - An id, URI or URL that misses is fetched alone (`GET /playlists/{id}`) and written back.
@@ -87,8 +89,8 @@ class PlaylistDirectory:
     ) -> None:
         """Initialize an empty directory; `refresh` or a stored cache fills it."""
         self.user_id = user_id
-        self.cache = PlaylistCache(user_id=user_id)
         self.cache_filter = cache_filter or CacheFilter()
+        self.cache = PlaylistCache(user_id=user_id, cache_filter=self.cache_filter)
         self.stale_after = stale_after  # None: never stale
         self.live_lookups = live_lookups
         self.hits = 0
