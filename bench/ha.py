@@ -32,7 +32,7 @@ from homeassistant.helpers.json import save_json
 from homeassistant.runner import RuntimeConfig
 
 from custom_components.spotifreak.const import DOMAIN, STORAGE_VERSION
-from custom_components.spotifreak.core.cache import CacheFilter, PlaylistCache
+from custom_components.spotifreak.core.cache import PlaylistCache
 
 from .emulator_proc import RemoteEmulator
 
@@ -124,11 +124,10 @@ def cache_key() -> str:
 
 
 def write_stored_cache(config_dir: Path, cache: PlaylistCache) -> Path:
-    """Write the cache where the coordinator loads it, as the coordinator writes it (with the
-    default options' filter key, no Retry-After), in Home Assistant's Store format."""
+    """Write the cache where the coordinator loads it, as the coordinator writes it (no
+    Retry-After), in Home Assistant's Store format."""
     data: dict[str, Any] = cache.to_store()
-    # The stored filter tells the coordinator the options did not change.
-    data |= {"filter": CacheFilter().key(), "blocked_until": None}
+    data |= {"blocked_until": None}
     return _write_store(config_dir, cache_key(), data, version=STORAGE_VERSION)
 
 

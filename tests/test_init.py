@@ -89,6 +89,38 @@ async def test_old_stored_cache_refreshes_at_start(
     assert cache_state(hass, config_entry, "playlist_count") != "3"
 
 
+@pytest.mark.parametrize("entry_options", [{"include_private": False}])
+@pytest.mark.parametrize(
+    ("stored_filter", "listings", "count"),
+    [(None, 0, "2"), ([True, True, True, []], 1, None)],
+    ids=["every_playlist_stored", "stored_filtered_by_other_options"],
+)
+async def test_options_filter_applies_to_the_stored_cache_at_start(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    config_entry: MockConfigEntry,
+    setup_entry: Callable[[], Awaitable[MockConfigEntry]],
+    emulator: Emulator,
+    stored_filter: list[Any] | None,
+    listings: int,
+    count: str | None,
+) -> None:
+    """A fresh stored cache holds every playlist: the options' filter shows some at start-up,
+    with no call. One stored filtered under other options (earlier versions) is listed again."""
+    records = stored_cache(
+        hass_storage, config_entry, emulator, age=timedelta(minutes=10), playlists=3
+    )
+    records[0]["public"] = False
+    if stored_filter is not None:
+        hass_storage[f"{DOMAIN}.{config_entry.entry_id}.cache"]["data"]["filter"] = stored_filter
+    await setup_entry()
+    assert emulator.count("GET", "/v1/me/playlists") == listings
+    coordinator = config_entry.runtime_data.coordinator
+    if count is not None:
+        assert cache_state(hass, config_entry, "playlist_count") == count
+        assert coordinator.directory.cached(records[0]["id"]) is not None  # held, not shown
+
+
 async def test_stored_cache_served_when_spotify_is_down_at_start(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],

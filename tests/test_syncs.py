@@ -32,7 +32,7 @@ from custom_components.spotifreak.const import (
 from custom_components.spotifreak.issues import ISSUE_LASTFM_AUTH, issue_id
 from tests.emulator import Emulator, Fault
 from tests.emulator.library import LASTFM_API_KEY, LASTFM_SUSPENDED_API_KEY
-from tests.helpers import add_sync, device_by_identifier, foreign_words
+from tests.helpers import add_sync, cache_state, device_by_identifier, foreign_words
 
 
 async def _call(hass: HomeAssistant, action: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -800,3 +800,40 @@ async def test_two_runs_on_one_target_at_once_add_nothing_twice(
     uris = library.playlist_uris(target.id)
     assert sorted(uris) == sorted(set(tracks))
     assert first["added"] + second["added"] == len(set(tracks))
+
+
+async def test_a_target_the_options_filter_hides_is_not_created_again(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """Options saved through the options flow with private playlists left out: the mirror's
+    target (created private) is not counted, and later runs find it instead of creating another
+    playlist of that name. Changing the options costs no listing: the stored cache holds every
+    playlist."""
+    library, entry = emulator.library, init_integration
+    tracks = [t.uri for t in library.catalogue if t.is_playable]
+    source = library.create_playlist("Public source", items=tracks[:5], public=True)
+    await _call(hass, "refresh_playlist_cache", {})
+    emulator.reset_log()
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"refresh_interval": 30, "include_private": False}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert emulator.count("GET", "/v1/me/playlists") == 0  # reloaded from the stored cache
+    shown = sum(1 for p in library.me_playlists if p is not None and (p.collaborative or p.public))
+    assert cache_state(hass, entry, "playlist_count") == str(shown)
+
+    run = {"source": "Public source", "targets": ["Private backup"]}
+    assert (await _call(hass, "mirror_playlist", run))["status"] == "success"
+    (backup,) = library.playlists_named("Private backup")
+    assert not backup.public
+    library.add_items(source.id, tracks[5:8])
+    assert (await _call(hass, "refresh_playlist_cache", {}))["playlists"] == shown
+    emulator.reset_log()
+    assert (await _call(hass, "mirror_playlist", run))["status"] == "success"
+    assert [p.id for p in library.playlists_named("Private backup")] == [backup.id]
+    assert library.playlist_uris(backup.id) == library.playlist_uris(source.id)
+    assert emulator.count("GET", "/v1/me/playlists") == 0
+    assert emulator.count("POST", "/v1/me/playlists") == 0
+    assert cache_state(hass, entry, "playlist_count") == str(shown)

@@ -70,9 +70,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) -
     gc_freeze = CollectorFreeze(hass, entry.entry_id)
     entry.async_on_unload(gc_freeze.async_release)
     entry.async_on_unload(
-        coordinator.async_add_listener(lambda: gc_freeze.async_cache_size(len(coordinator.data)))
+        coordinator.async_add_listener(lambda: gc_freeze.async_cache_size(coordinator.data.total))
     )
-    gc_freeze.async_cache_size(len(coordinator.data))
+    gc_freeze.async_cache_size(coordinator.data.total)
     syncs = SyncManager(hass, entry, spotify, coordinator.directory)
     await syncs.async_load()
     health.async_start()

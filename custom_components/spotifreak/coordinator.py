@@ -189,9 +189,11 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
             stored = await self._store.async_load()
             if stored is not None:
                 # Thousands of records: parse them off the event loop.
-                cache = await self.hass.async_add_executor_job(PlaylistCache.from_store, stored)
+                cache = await self.hass.async_add_executor_job(
+                    PlaylistCache.from_store, stored, self.directory.cache_filter
+                )
                 if cache.user_id == self.user_id:
-                    # Options changed what the cache keeps: refresh at start-up.
+                    # Stored filtered (earlier versions) under other options: refresh at start-up.
                     filter_key = self.directory.cache_filter.key()
                     self._filter_changed = stored.get("filter", filter_key) != filter_key
                     self.data = cache
@@ -260,7 +262,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         """Return whether a refresh now would go over the daily budget (never before the first)."""
         if self.data.last_refreshed is None:
             return False
-        return not self._refresh_fits(len(self.data), self.last_refresh_calls)
+        return not self._refresh_fits(self.data.total, self.last_refresh_calls)
 
     def _blocked_at_start(self) -> bool:
         """Serve a stored cache, however old, while a stored Retry-After has not passed."""
@@ -341,8 +343,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
     def _stored(self) -> dict[str, Any]:  # made in the executor: every part is copy-on-write
         blocked = self.spotify.blocked_until
         return {
-            **self.data.to_store(),
-            "filter": self.directory.cache_filter.key(),
+            **self.data.to_store(),  # every playlist: no "filter" (what the options show)
             "blocked_until": blocked.isoformat() if blocked is not None else None,
             "export": self.export_mark.as_dict() if self.export_mark is not None else None,
         }
