@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -82,7 +83,7 @@ def cache_store(hass: HomeAssistant, entry_id: str) -> EntryStore:
 
 
 def cache_filter(options: Mapping[str, Any]) -> CacheFilter:
-    """Return the playlists the options keep in the cache."""
+    """Return the playlists the options show (the count, the export); lookups see every one."""
     return CacheFilter(
         include_public=options.get(CONF_INCLUDE_PUBLIC, True),
         include_private=options.get(CONF_INCLUDE_PRIVATE, True),
@@ -143,7 +144,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
             live_lookups=self.stale_policy == STALE_POLICY_FETCH,
             refresh_with=self._async_refresh_now,
             on_change=self._async_cache_changed,
-            persist=self._async_save_checked,
+            persist=partial(self.async_flush, checked=True),
             may_refresh_stale=self._within_budget,
         )
         super().__init__(
@@ -201,9 +202,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
                     self.spotify.blocked_until = datetime.fromisoformat(blocked)
                 self.export_mark = ExportMark.from_dict(stored.get("export"))
         except (HomeAssistantError, ValueError, KeyError, TypeError, AttributeError) as err:
-            LOGGER.warning(
-                "The stored playlist cache could not be read; starting with an empty one"
-            )
+            LOGGER.warning("The stored playlist cache could not be read; starting afresh")
             LOGGER.debug("Reading the stored playlist cache failed: %r", err)
         self._update_staleness()
         self.config_entry.async_on_unload(
@@ -348,13 +347,10 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
             "export": self.export_mark.as_dict() if self.export_mark is not None else None,
         }
 
-    async def async_flush(self) -> None:
-        """Write the cache now (unload: no delayed save may outlive the entry)."""
-        await self._store.async_save(await self.hass.async_add_executor_job(self._stored))
-
-    async def _async_save_checked(self, *_: Any) -> None:
-        """Write the cache now, before a write to a playlist just created; raise if it failed."""
-        await self._store.async_save_checked(await self.hass.async_add_executor_job(self._stored))
+    async def async_flush(self, *, checked: bool = False) -> None:
+        """Write the cache now (unload); `checked` (before a write): raise unless it was written."""
+        data = await self.hass.async_add_executor_job(self._stored)
+        await (self._store.async_save_checked(data) if checked else self._store.async_save(data))
 
     @callback
     def _async_cache_changed(self) -> None:
