@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from custom_components.spotifreak.core.account_syncs import AccountSyncs
 from custom_components.spotifreak.core.cache import CacheFilter
 from custom_components.spotifreak.core.engine import SyncInputError, execute_run
 from custom_components.spotifreak.core.mirror import run_mirror
@@ -19,7 +20,7 @@ from custom_components.spotifreak.core.mirror_source import MirrorState
 from custom_components.spotifreak.core.records import PlaylistRecord
 from custom_components.spotifreak.core.runs import RunRecord, RunStatus
 from custom_components.spotifreak.core.spotify import PlaylistItem
-from tests.core.sync_helpers import TZ, Account
+from tests.core.sync_helpers import TZ, Account, Runner
 from tests.emulator import Emulator, Fault, Library, PlaylistEntry
 
 pytestmark = pytest.mark.emulator(catalogue=800)  # room for 250 + 150 liked playable tracks
@@ -766,6 +767,22 @@ async def test_concurrent_runs_of_one_sync(account: Account) -> None:
         account.mirror({}, source="Mirror Source", targets=["Mirror Target"]),
     )
     assert sorted(r.added for r in runs) == [0, 0, 120]
+    assert account.uris(target_id) == tracks
+
+
+async def test_two_runs_of_one_sync_deduplicate_off_append_once(account: Account) -> None:
+    """The same sync run twice at once (its button pressed twice, or an automation and the
+    button): the second waits for the first and starts from the state it kept."""
+    emu = account.emu
+    emu.latency = 0.02  # keep both runs in flight at the same time
+    tracks = playable(emu.library, 120)
+    _, target_id = await source_and_target(account, tracks)
+    syncs = AccountSyncs(account.client, account.directory, bind=Runner, now=account.now)
+    options = {"source": "Mirror Source", "targets": ["Mirror Target"], "deduplicate": False}
+    runs = await asyncio.gather(
+        syncs.run("playlist_mirror", options, "m"), syncs.run("playlist_mirror", options, "m")
+    )
+    assert sorted(run.added for run in runs) == [0, 120]
     assert account.uris(target_id) == tracks
 
 

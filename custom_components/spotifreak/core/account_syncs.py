@@ -3,7 +3,8 @@
 Every run gets a context of its own: a client fork that counts the run's calls, the account's
 playlist directory, the clock, a copy of the sync's state (kept when the run ends, however it
 ends — except after a dry run, whose copy is thrown away), the account's playlist history, and
-the locks shared by every run of the account, one per target playlist. A restore runs here too
+the locks shared by every run of the account, one per target playlist. Runs of one sync never
+overlap: the second waits and starts from the state the first kept. A restore runs here too
 (`core/restore.py`), as does a duplicate removal (`core/duplicates.py`), and the playlist
 history's other actions. The Home Assistant glue
 (`syncs.py`) persists what this keeps and tells Home Assistant about each run; the benchmark
@@ -14,10 +15,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextlib import nullcontext
 import copy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
+import weakref
 
 from . import (
     duplicates,
@@ -96,6 +99,10 @@ class AccountSyncs:
         self._now = now
         self._persist = persist
         self._locks: dict[str, asyncio.Lock] = {}
+        # One per sync while a run of it holds or waits for it (ad hoc sync ids come and go).
+        self._sync_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     def prune(self, configured: Iterable[str], keep: int) -> list[str]:
         """Forget all but the `keep` most recently run syncs outside `configured`; return them.
@@ -159,27 +166,37 @@ class AccountSyncs:
         """Run a sync once (`core/engine.py`) and return its finished record.
 
         The sync's state is kept when the run ends, before `on_finished` is called; a dry run
-        keeps nothing (its record is not added to the history either). Raises only
-        `SyncInputError` and `asyncio.CancelledError`, as the engine does.
+        keeps nothing (its record is not added to the history either). A run waits while another
+        run of the same sync (configured, or an action's `sync_id`) is under way, then starts
+        from the state that one kept: each run's state is its own copy, so two at once would
+        both start from the same progress and write the same tracks. A dry run does not wait.
+        Raises only `SyncInputError` and `asyncio.CancelledError`, as the engine does.
         """
         kind = SYNC_KINDS[sync_type]
-        ctx = self.context(sync_id, dry_run=dry_run)
+        async with nullcontext() if dry_run else self._sync_lock(sync_id):
+            ctx = self.context(sync_id, dry_run=dry_run)
 
-        def finished(record: RunRecord) -> None:
-            if not dry_run:
-                self.states[sync_id] = ctx.state
-            if on_finished is not None:
-                on_finished(record)
+            def finished(record: RunRecord) -> None:
+                if not dry_run:
+                    self.states[sync_id] = ctx.state
+                if on_finished is not None:
+                    on_finished(record)
 
-        return await execute_run(
-            ctx,
-            kind.algorithm,
-            kind.options(options),
-            sync_id=sync_id,
-            sync_type=sync_type,
-            history=self.history,
-            on_finished=finished,
-        )
+            return await execute_run(
+                ctx,
+                kind.algorithm,
+                kind.options(options),
+                sync_id=sync_id,
+                sync_type=sync_type,
+                history=self.history,
+                on_finished=finished,
+            )
+
+    def _sync_lock(self, sync_id: str) -> asyncio.Lock:
+        lock = self._sync_locks.get(sync_id)
+        if lock is None:
+            lock = self._sync_locks[sync_id] = asyncio.Lock()
+        return lock
 
     async def snapshot(self, reference: str) -> PlaylistVersion:
         """Keep a version of a playlist now (`spotifreak.snapshot_playlist`): ⌈N/50⌉ requests."""
