@@ -67,12 +67,13 @@ async def _kill_during_second_chunk(
     hass_storage: dict[str, Any],
     entry: MockConfigEntry,
     target: str,
+    **extra: Any,
 ) -> None:
     """Start a mirror, 'kill' Home Assistant while its second chunk is in flight, let every
     write in flight land, and start again from what was on disk at the kill."""
     emulator.reset_log()
     emulator.inject(Fault(delay=0.5, method="POST", path="/v1/playlists/*", after=1, times=None))
-    run = hass.async_create_task(_mirror(hass, target))
+    run = hass.async_create_task(_mirror(hass, target, **extra))
     await _until(lambda: emulator.count("POST", ITEMS) == 2 and _in_flight(emulator) == 1)
     saved = copy.deepcopy(hass_storage)  # what the disk holds at the kill
     await restart_from(hass, entry, hass_storage, saved)
@@ -136,6 +137,30 @@ async def test_killed_while_adding_to_a_known_playlist(
     assert len(library.playlists_named(target.name)) == 1
 
 
+async def test_killed_while_appending_without_deduplication(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    emulator: Emulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Without deduplication the chunk in flight at the kill was saved before it was sent: the
+    next run finds it in the playlist and appends only what is missing, once."""
+    library = emulator.library
+    _like_new(emulator, 250)
+    target = library.create_playlist("Kill append target")
+    await init_integration.runtime_data.coordinator.async_refresh()
+    await _kill_during_second_chunk(
+        hass, emulator, hass_storage, init_integration, target.name, deduplicate=False
+    )
+    assert len(library.playlist_uris(target.id)) == 200
+
+    record = await _mirror(hass, target.name, deduplicate=False)
+    assert record["status"] == "success"
+    uris = library.playlist_uris(target.id)
+    assert not [uri for uri, count in Counter(uris).items() if count > 1]
+    assert len(uris) == 200 + record["added"]
+
+
 async def test_interrupted_write_is_reported_as_unknown(
     hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
 ) -> None:
@@ -176,18 +201,20 @@ async def test_a_creation_answered_with_an_error_though_it_was_made(
     assert len(emulator.library.playlist_uris(made.id)) == 5
 
 
+@pytest.mark.parametrize("deduplicate", [True, False])
 async def test_a_write_answered_with_an_error_though_it_landed(
-    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry, deduplicate: bool
 ) -> None:
     """A chunk that landed although Spotify answered 503 is of unknown outcome: counted so, and
-    the next run reads the playlist first, so it is not added again."""
+    the next run reads the playlist first, so it is not added again (with deduplication off
+    too: the chunk is looked for where it was sent)."""
     _like_new(emulator, 150)
     emulator.inject(Fault(method="POST", path="/v1/playlists/*", status=503, applied=True))
     with pytest.raises(HomeAssistantError):
-        await _mirror(hass, "Landed anyway")
+        await _mirror(hass, "Landed anyway", deduplicate=deduplicate)
     run = init_integration.runtime_data.syncs.history.runs("archive")[0]
     assert (run.added, run.unknown_outcome) == (0, 100)
-    record = await _mirror(hass, "Landed anyway")
+    record = await _mirror(hass, "Landed anyway", deduplicate=deduplicate)
     (target,) = emulator.library.playlists_named("Landed anyway")
     uris = emulator.library.playlist_uris(target.id)
     assert len(uris) == len(set(uris))

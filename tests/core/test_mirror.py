@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from custom_components.spotifreak.core.cache import CacheFilter
 from custom_components.spotifreak.core.engine import SyncInputError, execute_run
 from custom_components.spotifreak.core.mirror import run_mirror
 from custom_components.spotifreak.core.mirror_options import MirrorOptions
-from custom_components.spotifreak.core.mirror_source import MirrorState
+from custom_components.spotifreak.core.mirror_source import MirrorState, SentChunk
 from custom_components.spotifreak.core.records import PlaylistRecord
 from custom_components.spotifreak.core.runs import RunRecord, RunStatus
 from custom_components.spotifreak.core.spotify import PlaylistItem
@@ -27,6 +28,11 @@ pytestmark = pytest.mark.emulator(catalogue=800)  # room for 250 + 150 liked pla
 
 ITEMS = "/v1/playlists/{playlist_id}/items"
 OCTOBER = datetime(2024, 10, 15, 12, 0, tzinfo=TZ)  # the library has its own "Oct24"
+WITHOUT_DEDUPLICATION: dict[str, Any] = {
+    "source": "Mirror Source",
+    "targets": ["Mirror Target"],
+    "deduplicate": False,
+}
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -309,11 +315,7 @@ async def test_deduplicate_off_appends_only_what_is_new_in_the_source(account: A
     lib = account.emu.library
     a, b, c, d = playable(lib, 4)
     source_id, target_id = await source_and_target(account, [a, b, a])
-    options: dict[str, Any] = {
-        "source": "Mirror Source",
-        "targets": ["Mirror Target"],
-        "deduplicate": False,
-    }
+    options = WITHOUT_DEDUPLICATION
     state: dict[str, Any] = {}
     first = await account.mirror(state, **options)
     assert (first.status, first.added) == (RunStatus.SUCCESS, 3)
@@ -357,17 +359,13 @@ async def test_deduplicate_off_liked_songs_are_copied_once(account: Account) -> 
 @pytest.mark.parametrize("kind", ["429", "500"])
 async def test_deduplicate_off_repeats_no_chunk_that_landed(account: Account, kind: str) -> None:
     """Without deduplication a run that failed after one chunk landed is completed by the next
-    run without appending that chunk again (what landed is saved after every chunk)."""
+    run without appending that chunk again (what landed is saved before the next chunk is sent)."""
     emu, lib = account.emu, account.emu.library
     tracks = playable(lib, 250)
     _, target_id = await source_and_target(account, tracks)
     saves: list[int] = []
     state: dict[str, Any] = {}
-    options: dict[str, Any] = {
-        "source": "Mirror Source",
-        "targets": ["Mirror Target"],
-        "deduplicate": False,
-    }
+    options = WITHOUT_DEDUPLICATION
     emu.inject(
         Fault(method="POST", path=f"/v1/playlists/{target_id}/items", after=1, **FAULTS[kind])
     )
@@ -382,7 +380,7 @@ async def test_deduplicate_off_repeats_no_chunk_that_landed(account: Account, ki
     )
     assert failed.status in (RunStatus.FAILED, RunStatus.RATE_LIMITED)
     assert account.uris(target_id) == tracks[:100]
-    assert 100 in saves  # saved as soon as the chunk landed
+    assert 100 in saves  # saved once the chunk landed, before the next one was sent
     rerun = await account.mirror(state, **options)
     assert (rerun.status, rerun.added) == (RunStatus.SUCCESS, 150)
     assert account.uris(target_id) == tracks
@@ -390,6 +388,97 @@ async def test_deduplicate_off_repeats_no_chunk_that_landed(account: Account, ki
     assert again.added == 0
     assert again.status in (RunStatus.UP_TO_DATE, RunStatus.NOOP)
     assert account.uris(target_id) == tracks
+
+
+@pytest.mark.parametrize("applied", [True, False])
+async def test_deduplicate_off_chunk_of_unknown_outcome_is_not_appended_twice(
+    account: Account, applied: bool
+) -> None:
+    """Without deduplication a chunk answered 5xx may have landed: the next run reads the target
+    (that once) and appends the chunk again only if it is not there; later runs read nothing."""
+    emu, lib = account.emu, account.emu.library
+    tracks = playable(lib, 250)
+    _, target_id = await source_and_target(account, tracks)
+    state: dict[str, Any] = {}
+    options = WITHOUT_DEDUPLICATION
+    emu.inject(
+        Fault(
+            method="POST",
+            path=f"/v1/playlists/{target_id}/items",
+            after=1,
+            status=502,
+            applied=applied,
+        )
+    )
+    failed = await account.mirror(state, **options)
+    assert (failed.added, failed.unknown_outcome) == (100, 100)
+    assert account.uris(target_id) == tracks[: 200 if applied else 100]
+    emu.reset_log()
+    rerun = await account.mirror(state, **options)
+    assert (rerun.status, rerun.added) == (RunStatus.SUCCESS, 50 if applied else 150)
+    assert account.uris(target_id) == tracks
+    assert item_reads(emu, target_id) == (4 if applied else 2)  # one read, 50 entries a page
+    lib.add_items(account.named("Mirror Source")[0].id, playable(lib, 2, start=250))
+    await account.refresh()
+    emu.reset_log()
+    later = await account.mirror(state, **options)
+    assert (later.status, later.added) == (RunStatus.SUCCESS, 2)
+    assert item_reads(emu, target_id) == 0
+
+
+async def test_deduplicate_off_chunk_in_flight_at_a_power_loss_is_not_appended_twice(
+    account: Account,
+) -> None:
+    """Home Assistant killed while a chunk is in flight: the next run starts from the state as
+    saved before that chunk was sent, finds the chunk in the target and does not append it
+    again."""
+    emu, lib = account.emu, account.emu.library
+    tracks = playable(lib, 250)
+    _, target_id = await source_and_target(account, tracks)
+    options = WITHOUT_DEDUPLICATION
+    state: dict[str, Any] = {}
+    on_disk: list[dict[str, Any]] = []
+    ctx = account.context(state)
+
+    async def save_state() -> None:
+        on_disk.append(copy.deepcopy(state))
+
+    ctx.save_state = save_state
+    emu.inject(Fault(method="POST", path=f"/v1/playlists/{target_id}/items", after=1, delay=0.5))
+    killed = asyncio.create_task(
+        execute_run(
+            ctx, run_mirror, MirrorOptions(**options), sync_id="m", sync_type="playlist_mirror"
+        )
+    )
+    await wait_for(lambda: emu.count("POST", f"/v1/playlists/{target_id}/items") == 2)
+    killed.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await killed
+    await wait_for(lambda: len(account.uris(target_id)) == 200)  # the write in flight landed
+    rerun = await account.mirror(on_disk[-1], **options)
+    assert (rerun.status, rerun.added) == (RunStatus.SUCCESS, 50)
+    assert account.uris(target_id) == tracks
+
+
+async def test_deduplicate_off_finds_a_chunk_sent_after_a_change_the_cache_missed(
+    account: Account,
+) -> None:
+    """The target changed after the cache was refreshed, so the chunk landed further on than
+    the run knew: it is found at the target's end all the same."""
+    emu, lib = account.emu, account.emu.library
+    tracks = playable(lib, 51)
+    _, target_id = await source_and_target(account, tracks[:50])
+    lib.add_items(target_id, tracks[50:])  # unseen by the cache
+    options = WITHOUT_DEDUPLICATION
+    state: dict[str, Any] = {}
+    emu.inject(
+        Fault(method="POST", path=f"/v1/playlists/{target_id}/items", status=503, applied=True)
+    )
+    failed = await account.mirror(state, **options)
+    assert failed.unknown_outcome == 50
+    rerun = await account.mirror(state, **options)
+    assert rerun.status is RunStatus.NOOP
+    assert account.uris(target_id) == [*tracks[50:], *tracks[:50]]
 
 
 async def test_empty_source_and_nothing_addable(account: Account) -> None:
@@ -778,7 +867,7 @@ async def test_two_runs_of_one_sync_deduplicate_off_append_once(account: Account
     tracks = playable(emu.library, 120)
     _, target_id = await source_and_target(account, tracks)
     syncs = AccountSyncs(account.client, account.directory, bind=Runner, now=account.now)
-    options = {"source": "Mirror Source", "targets": ["Mirror Target"], "deduplicate": False}
+    options = WITHOUT_DEDUPLICATION
     runs = await asyncio.gather(
         syncs.run("playlist_mirror", options, "m"), syncs.run("playlist_mirror", options, "m")
     )
@@ -972,3 +1061,22 @@ def test_mirror_state_marks_and_appended() -> None:
     assert state.appended("other", uris) == 0
     state.data["appended"]["t"] = {"count": "2", "key": "x"}
     assert state.appended("t", uris) == 0
+
+    assert state.sent("t", uris) is None  # nothing was sent without its outcome
+    state.note_sending("t", uris, SentChunk(1, 2, 40))
+    assert state.appended("t", uris) == 1
+    assert state.sent("t", uris) == SentChunk(1, 2, 40)
+    assert state.sent("t", [*uris, "spotify:track:4"]) == SentChunk(1, 2, 40)  # the batch grew
+    assert state.sent("t", ["spotify:track:9", *uris[1:]]) is None  # another batch
+    assert state.sent("t", uris[:2]) is None  # too short for the chunk
+    state.note_appended("t", uris, 3)  # it went through
+    assert state.sent("t", uris) is None
+
+    chunk = SentChunk(1, 2, 3)  # uris[1:3], sent when the playlist held 3 entries
+    x, y = "spotify:track:x", "spotify:track:y"
+    assert chunk.landed(uris, [x, y, x, *uris[1:]])  # where it was sent
+    assert chunk.landed(uris, [x, y, x, *uris[1:], x])  # something was added after it
+    assert chunk.landed(uris, [x, y, x, y, *uris[1:]])  # the playlist had grown before it
+    assert not chunk.landed(uris, [x, y, x])  # not there
+    assert not chunk.landed(uris, [x, *uris[1:]])  # as long as before: an earlier copy
+    assert not chunk.landed(uris, [x, y, x, None, None])

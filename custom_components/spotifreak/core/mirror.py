@@ -18,7 +18,9 @@ State (`ctx.state`, JSON-ready), version 1:
      "cursor": {"uris": [str, ...], "added_at": str | None},  # liked songs: newest processed
      "source": {"id": str, "snapshot_id": str},                 # playlist source, last success
      "targets": {playlist_id: {"snapshot_id": str, "uris": [str, ...]}},
-     "exact_targets": {playlist_id: {"snapshot_id": str, "uris": [str, ...]}}}  # in order
+     "exact_targets": {playlist_id: {"snapshot_id": str, "uris": [str, ...]}},  # in order
+     "appended": {playlist_id: {"count": int, "key": str,       # deduplication off, unfinished
+                                "sending": {"size": int, "position": int, "key": str}}}}
 A target whose last write had an unknown outcome (5xx, dropped connection, interruption) has no
 entry, so the next run reads it. `cursor` and `source` advance only when every target succeeded.
 
@@ -44,7 +46,14 @@ from .errors import (
     SpotifyRateLimitError,
 )
 from .mirror_options import SOURCE_LIKED_SONGS, MirrorOptions
-from .mirror_source import MirrorState, batch, fingerprint, read_liked, read_playlist
+from .mirror_source import (
+    MirrorState,
+    SentChunk,
+    batch,
+    fingerprint,
+    read_liked,
+    read_playlist,
+)
 from .playlist_edit import align, plan_edit
 from .readable import check_readable
 from .reasons import (
@@ -63,6 +72,7 @@ from .runs import RunRecord, RunStatus
 from .spotify import PlaylistItem
 from .target_contents import ContentsByPlaylist, trusted_contents
 from .target_open import open_target
+from .target_writer import TargetWriter
 from .targets import (
     Target,
     TargetStatus,
@@ -254,7 +264,7 @@ async def _mirror_into(
     """Create the target if missing, then add what it lacks (or make it exact) under its lock.
 
     Without deduplication the batch is appended as it is, less what an unfinished earlier run
-    of the same batch already appended (saved after every chunk). An exact mirror ignores
+    of the same batch already appended (`_append_rest`). An exact mirror ignores
     deduplication: its targets end with the source's tracks, each as often as there.
     """
     async with open_target(
@@ -273,23 +283,48 @@ async def _mirror_into(
             else:
                 target.status = TargetStatus.NOOP
             return
-        on_chunk = None
-        if options.deduplicate:
-            present = set(await writer.contents())
-            uris = [uri for uri in uris if uri not in present]
-        else:
-            playlist_id, batch = writer.playlist_id, uris
-            done = state.appended(playlist_id, batch)
-            uris = batch[done:]
-
-            async def on_chunk(added: int) -> None:
-                state.note_appended(playlist_id, batch, done + added)
-                await ctx.save_state()
-
+        if not options.deduplicate:
+            await _append_rest(ctx, writer, target, uris, state)
+            return
+        present = set(await writer.contents())
+        uris = [uri for uri in uris if uri not in present]
         if uris:
-            await writer.add(uris, on_chunk=on_chunk)
+            await writer.add(uris)
         else:
             target.status = TargetStatus.NOOP
+
+
+async def _append_rest(
+    ctx: SyncContext, writer: TargetWriter, target: Target, uris: list[str], state: MirrorState
+) -> None:
+    """Append what an unfinished earlier run did not append of `uris` (deduplication off).
+
+    Each chunk is saved in the state before it is sent, with where it lands, and confirmed once
+    it went through or was refused: a chunk whose outcome is unknown (5xx, dropped connection,
+    interruption, power loss) is looked for in the target by the next run — one read, only
+    then — and appended again only if it is not there.
+    """
+    playlist_id = writer.playlist_id
+    done = state.appended(playlist_id, uris)
+    sent = state.sent(playlist_id, uris)
+    if sent is not None:
+        held = [item.uri for item in await writer.entries()]
+        done = sent.start + sent.size if sent.landed(uris, held) else sent.start
+        state.note_appended(playlist_id, uris, done)
+    if done == len(uris):
+        target.status = TargetStatus.NOOP
+        return
+
+    async def before_chunk(added: int, chunk: list[str], position: int) -> None:
+        state.note_sending(playlist_id, uris, SentChunk(done + added, len(chunk), position))
+        await ctx.save_state()
+
+    unknown = target.unknown
+    try:
+        await writer.add(uris[done:], before_chunk=before_chunk)
+    finally:
+        if target.unknown == unknown:  # every chunk sent went through or was refused
+            state.note_appended(playlist_id, uris, done + target.added)
 
 
 def _finish_empty(record: RunRecord, *, up_to_date: bool) -> None:

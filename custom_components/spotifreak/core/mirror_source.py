@@ -28,8 +28,40 @@ STATE_VERSION: Final = 1
 # only tracks liked well before the cursor stop the read by time.
 CURSOR_URIS: Final = 5
 CURSOR_SLACK: Final = timedelta(hours=1)
-# Deduplication off: per target, how much of the pending batch an unfinished run appended.
+# Deduplication off: per target, how much of the pending batch an unfinished run appended, and
+# the chunk it was sending (`"sending": {"size", "position", "key"}`) until that went through or
+# was refused: should its outcome be unknown, the next run looks for it in the target.
 APPENDED: Final = "appended"
+
+
+@dataclass(frozen=True, slots=True)
+class SentChunk:
+    """A chunk of a batch whose write's outcome is unknown.
+
+    It is `uris[start : start + size]`, sent when the playlist held `position` entries.
+    """
+
+    start: int
+    size: int
+    position: int
+
+    def of(self, uris: Sequence[str]) -> list[str]:
+        """Return the chunk's URIs."""
+        return list(uris[self.start : self.start + self.size])
+
+    def landed(self, uris: Sequence[str], held: Sequence[str | None]) -> bool:
+        """Return whether the chunk is in a playlist that holds `held` now.
+
+        It is where it was sent, right after the `position` entries held then (what others
+        added since comes after it). Or the playlist ends with it and is no longer `position`
+        long: `position` was the cache's count, which a change made before the write leaves
+        behind. A playlist as long as it was has not taken the chunk, even if it ends with the
+        same tracks (an earlier batch may have held them).
+        """
+        chunk = self.of(uris)
+        if list(held[self.position : self.position + self.size]) == chunk:
+            return True
+        return len(held) != self.position and list(held[-self.size :]) == chunk
 
 
 @dataclass(slots=True)
@@ -157,6 +189,33 @@ class MirrorState:
         """Remember that the first `count` of `uris` are in the playlist (deduplication off)."""
         appended = self.data.setdefault(APPENDED, {})
         appended[playlist_id] = {"count": count, "key": _batch_key(uris[:count])}
+
+    def note_sending(self, playlist_id: str, uris: Sequence[str], chunk: SentChunk) -> None:
+        """Remember, before it is sent, the chunk that follows the first `chunk.start` of `uris`."""
+        self.note_appended(playlist_id, uris, chunk.start)
+        self.data[APPENDED][playlist_id]["sending"] = {
+            "size": chunk.size,
+            "position": chunk.position,
+            "key": _batch_key(chunk.of(uris)),
+        }
+
+    def sent(self, playlist_id: str, uris: Sequence[str]) -> SentChunk | None:
+        """Return the chunk of `uris` an earlier run sent without learning whether it landed.
+
+        None when that run saw its last chunk through (or refused), or `uris` is another batch.
+        """
+        done = self.data.get(APPENDED, {}).get(playlist_id)
+        sending = done.get("sending") if isinstance(done, dict) else None
+        if not isinstance(sending, dict):
+            return None
+        start = self.appended(playlist_id, uris)
+        size, position = sending.get("size"), sending.get("position")
+        if done.get("count") != start or not isinstance(size, int) or size <= 0:
+            return None
+        if not isinstance(position, int) or position < 0 or start + size > len(uris):
+            return None
+        chunk = SentChunk(start, size, position)
+        return chunk if sending.get("key") == _batch_key(chunk.of(uris)) else None
 
 
 def _newest(items: Sequence[PlaylistItem]) -> dict[str, Any]:

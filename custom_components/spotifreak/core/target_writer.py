@@ -151,16 +151,20 @@ class TargetWriter:
         self,
         uris: Sequence[str],
         *,
-        on_chunk: Callable[[int], Awaitable[None]] | None = None,
+        before_chunk: Callable[[int, list[str], int], Awaitable[None]] | None = None,
     ) -> None:
         """Append `uris` at the end, in chunks of 100; the target succeeds once all are in.
 
-        `on_chunk(added)` is awaited after each chunk that went through.
+        `before_chunk(added, chunk, position)` is awaited before each chunk is sent (not in a
+        dry run): `added` of `uris` went through so far, and the chunk lands after the
+        `position` entries the playlist holds as last known (the cache's, then each write's).
         """
         known = self._known if self._known is not None else self.trusted()
         if known is None and not self._ctx.dry_run:
             self._memory.forget(self._id)
         for chunk in chunked(uris):
+            if before_chunk is not None and not self._ctx.dry_run:
+                await before_chunk(self._target.added, chunk, self._record().tracks_total)
             snapshot = await self._write(_adder(self._id, chunk), len(chunk))
             self._target.added += len(chunk)
             self._target.added_uris.extend(chunk)
@@ -171,8 +175,6 @@ class TargetWriter:
             if known is not None:
                 self._memory.keep(self._id, snapshot, known)
             self._wrote(snapshot, self._size(known, len(chunk)))
-            if on_chunk is not None:
-                await on_chunk(self._target.added)
         self._known = known
         self._target.status = TargetStatus.SUCCESS
 
