@@ -30,7 +30,7 @@ from custom_components.spotifreak.const import (
     EVENT_SYNC_FINISHED,
 )
 from custom_components.spotifreak.issues import ISSUE_LASTFM_AUTH, issue_id
-from tests.emulator import Emulator, Fault
+from tests.emulator import Emulator, Fault, Playlist
 from tests.emulator.library import LASTFM_API_KEY, LASTFM_SUSPENDED_API_KEY
 from tests.helpers import add_sync, cache_state, device_by_identifier, foreign_words
 
@@ -776,17 +776,27 @@ async def test_while_reauth_is_pending_actions_fail_fast(
     assert not errors, errors
 
 
+async def _source_and_target_in_flight(
+    emulator: Emulator, entry: MockConfigEntry, name: str, count: int
+) -> tuple[list[str], Playlist]:
+    """Create "<name> source" with `count` playable tracks and an empty "<name> target", known to
+    the cache, with a latency that keeps runs started together in flight at the same time."""
+    library = emulator.library
+    tracks = [t.uri for t in library.catalogue if t.is_playable][:count]
+    library.create_playlist(f"{name} source", items=tracks)
+    target = library.create_playlist(f"{name} target")
+    await entry.runtime_data.coordinator.async_refresh()
+    emulator.latency = 0.02
+    return tracks, target
+
+
 async def test_two_runs_on_one_target_at_once_add_nothing_twice(
     hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
 ) -> None:
     """Two syncs started together on the same target playlist: one waits for the other and
     then sees what it wrote (the per-playlist lock), so no track is added twice."""
     library = emulator.library
-    tracks = [t.uri for t in library.catalogue if t.is_playable][:150]
-    library.create_playlist("Shared source", items=tracks)
-    target = library.create_playlist("Shared target")
-    await init_integration.runtime_data.coordinator.async_refresh()
-    emulator.latency = 0.02  # both runs are in flight at the same time
+    tracks, target = await _source_and_target_in_flight(emulator, init_integration, "Shared", 150)
     first, second = await asyncio.gather(
         *(
             _call(
@@ -837,3 +847,21 @@ async def test_a_target_the_options_filter_hides_is_not_created_again(
     assert emulator.count("GET", "/v1/me/playlists") == 0
     assert emulator.count("POST", "/v1/me/playlists") == 0
     assert cache_state(hass, entry, "playlist_count") == str(shown)
+
+
+async def test_two_runs_of_one_sync_at_once_append_once(
+    hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
+) -> None:
+    """The same sync started twice together without deduplication: the second run waits for
+    the first and starts from the state it kept, so the source is appended once."""
+    library = emulator.library
+    tracks, target = await _source_and_target_in_flight(emulator, init_integration, "Appended", 120)
+    data = {
+        "source": "Appended source",
+        "targets": ["Appended target"],
+        "deduplicate": False,
+        "sync_id": "appended",
+    }
+    runs = await asyncio.gather(*(_call(hass, "mirror_playlist", data) for _ in range(2)))
+    assert library.playlist_uris(target.id) == tracks
+    assert sorted(run["added"] for run in runs) == [0, 120]
