@@ -332,9 +332,10 @@ def _history_table(report: Report, figures: dict[str, Any]) -> Table:
         )
         table.notes.append(f"{result['interval_minutes']} min, versions/calls by sync: {by_sync}")
     table.notes.append(
-        "Only the Last.fm replace takes versions: each time the chart changed, the playlist "
-        "(remembered, not read) is read once for its version (⌈tracks/50⌉ calls). Calls without "
-        "history = calls - calls for versions: those reads are the only requests the history adds."
+        "Only the Last.fm replace takes versions: each time the chart changed, the playlist is "
+        "read once before it is replaced (a replace decides on what the playlist holds now, not "
+        "on what the cache last saw) and its version keeps that read. Calls for versions = reads "
+        "made only for a version; calls without history = calls - calls for versions."
     )
     return table
 
