@@ -264,7 +264,7 @@ async def run_checks(demo: ds.Demo, report: Report) -> None:
     await ds.discover(demo)
     check(
         "account entities registered (by unique id)",
-        len(demo.account) == 7,
+        len(demo.account) == sum(map(len, ds.ACCOUNT_KEYS.values())),
         demo.account,
         fatal=True,
     )
