@@ -233,10 +233,8 @@ async def _write(
     ) as writer:
         if writer is None:
             return
-        current = await writer.contents()
         if options.mode == MODE_REPLACE:
-            if current != wanted:  # it will be written: decide on what it holds now
-                current = await writer.fresh_contents()
+            current = await writer.contents_unless(wanted)
             if holds_local_files(current) and not options.allow_local_loss:
                 raise SyncInputError(
                     "replace_loses_local_files",
@@ -245,7 +243,7 @@ async def _write(
                 )
             await _replace(writer, target, current, wanted)
         else:
-            await _append(writer, target, current, wanted, record)
+            await _append(writer, target, await writer.contents(), wanted, record)
 
 
 async def _replace(

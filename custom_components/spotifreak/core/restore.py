@@ -163,10 +163,8 @@ def _version(
 async def _restore(
     writer: TargetWriter, target: Target, version: PlaylistVersion, options: RestoreOptions
 ) -> None:
-    current = await writer.contents()
     wanted = version.restorable_uris
-    if current != wanted:  # it will be written: decide on what it holds now
-        current = await writer.fresh_contents()
+    current = await writer.contents_unless(wanted)
     if current == wanted:
         target.status, target.reason = TargetStatus.NOOP, REASON_UNCHANGED
         return

@@ -108,9 +108,16 @@ class TargetWriter:
         """
         if self._items is None and not self._created_empty():
             await self.entries()
-        elif self._known is None:
-            await self.contents()
         return list(self._known or [])
+
+    async def contents_unless(self, wanted: Sequence[str | None]) -> Contents:
+        """Return what the target holds; when that is not `wanted`, as it is now.
+
+        A replace follows when the contents differ: it decides on a fresh read
+        (`fresh_contents`), while a playlist remembered as `wanted` costs no call.
+        """
+        current = await self.contents()
+        return current if current == list(wanted) else await self.fresh_contents()
 
     async def entries(self) -> list[PlaylistItem]:
         """Read every entry of the playlist now and remember what it holds.
