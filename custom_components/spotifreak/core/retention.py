@@ -44,7 +44,7 @@ from .records import PlaylistRecord
 from .retention_options import RetentionOptions
 from .runs import RunRecord, RunStatus
 from .spotify import PlaylistItem
-from .target_contents import ContentsByPlaylist, ContentsOfOnePlaylist
+from .target_contents import ContentsByPlaylist, ContentsOfOnePlaylist, snapshot_current
 from .target_open import hold_locks, open_target
 from .target_writer import TargetWriter
 from .targets import (
@@ -111,20 +111,12 @@ class _Remembered:
         self._state = state
 
     def trusted(self, ctx: SyncContext, playlist: PlaylistRecord) -> list[Aged] | None:
-        """Return the remembered entries if the cache still shows their snapshot.
-
-        Never while a run that ended uncleanly left the playlist marked as being written
-        (`SyncContext.unsure`): they were saved before writes whose results were lost with it.
-        """
+        """Return the remembered entries while their snapshot is current (`snapshot_current`)."""
         entry = self._state.get(STATE_PLAYLIST)
-        cached = ctx.playlists.cached(playlist.id)
         if (
-            playlist.id in ctx.unsure  # an unclean stop left it being written: read it again
-            or not isinstance(entry, Mapping)
-            or cached is None
-            or not cached.snapshot_id
+            not isinstance(entry, Mapping)
             or entry.get("playlist_id") != playlist.id
-            or entry.get("snapshot_id") != cached.snapshot_id
+            or not snapshot_current(ctx, playlist.id, str(entry.get("snapshot_id") or ""))
             or not isinstance(entry.get("entries"), list)
         ):
             return None

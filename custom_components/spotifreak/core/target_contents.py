@@ -100,15 +100,20 @@ class ContentsOfOnePlaylist(RememberedContents):
 def trusted_contents(
     ctx: SyncContext, contents: RememberedContents, playlist_id: str
 ) -> list[str] | None:
-    """Return a playlist's remembered URIs if the cache still reports their snapshot.
-
-    Never while a run that ended uncleanly left the playlist marked as being written: what was
-    remembered was saved before writes whose results were lost with it.
-    """
-    if playlist_id in ctx.unsure:
-        return None
+    """Return a playlist's remembered URIs while their snapshot is current (`snapshot_current`)."""
     known = contents.get(playlist_id)
-    cached = ctx.playlists.cached(playlist_id)
-    if known is not None and cached is not None and cached.snapshot_id == known[0]:
+    if known is not None and snapshot_current(ctx, playlist_id, known[0]):
         return known[1]
     return None
+
+
+def snapshot_current(ctx: SyncContext, playlist_id: str, snapshot_id: str) -> bool:
+    """Return whether what was remembered at `snapshot_id` may be trusted now.
+
+    The cache must still report that snapshot, and no run that ended uncleanly may have left
+    the playlist marked as being written (what was remembered predates writes lost with it).
+    """
+    if playlist_id in ctx.unsure or not snapshot_id:
+        return False
+    cached = ctx.playlists.cached(playlist_id)
+    return cached is not None and cached.snapshot_id == snapshot_id
