@@ -60,14 +60,7 @@ class DuplicatesOptions(SyncOptions):
 
     def check(self) -> None:
         """Raise `SyncInputError` for a choice no run can use (no call needed)."""
-        for key in ("keep", "match"):
-            value, choices = getattr(self, key), self.spec[key].choices
-            if value not in choices:
-                raise SyncInputError(
-                    "invalid_option",
-                    f"Unknown {key} {value!r} (one of {', '.join(choices)})",
-                    {"option": key, "value": str(value)},
-                )
+        self.check_choices("keep", "match")
 
 
 def duplicates_keep(items: Sequence[PlaylistItem], options: DuplicatesOptions) -> list[bool]:

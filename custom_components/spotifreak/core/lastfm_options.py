@@ -62,12 +62,7 @@ class LastfmOptions(SyncOptions):
                 f"The limit must be between {LIMIT_MIN} and {LIMIT_MAX}, not {self.limit}",
                 {"limit": str(self.limit), "min": str(LIMIT_MIN), "max": str(LIMIT_MAX)},
             )
-        if self.mode not in MODES:
-            raise SyncInputError(
-                "invalid_option",
-                f"Unknown mode {self.mode!r} (one of {', '.join(MODES)})",
-                {"option": "mode", "value": str(self.mode)},
-            )
+        self.check_choices("mode")
         if not self.playlist or not self.playlist.strip():
             raise SyncInputError(
                 "unknown_target", "No playlist was given", {"target": self.playlist or ""}

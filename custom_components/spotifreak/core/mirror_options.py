@@ -93,12 +93,7 @@ class MirrorOptions(SyncOptions):
                 {"source": shown(self.source)},
             )
         self.check_bounds("max_tracks", "lookback_days")
-        if self.mode not in MODES:
-            raise SyncInputError(
-                "invalid_option",
-                f"Unknown mode {self.mode!r} (one of {', '.join(MODES)})",
-                {"option": "mode", "value": str(self.mode)},
-            )
+        self.check_choices("mode")
         for target in self.targets:
             if not isinstance(target, str):
                 raise SyncInputError(

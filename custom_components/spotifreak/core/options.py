@@ -115,6 +115,17 @@ class SyncOptions:
                 "invalid_option", f"{key} must be {bounds}", {"option": key, "value": str(value)}
             )
 
+    def check_choices(self, *keys: str) -> None:
+        """Raise `SyncInputError` (`invalid_option`) for a value that is not one of the choices."""
+        for key in keys:
+            value, choices = getattr(self, key), self.spec[key].choices
+            if value not in choices:
+                raise SyncInputError(
+                    "invalid_option",
+                    f"Unknown {key} {value!r} (one of {', '.join(choices)})",
+                    {"option": key, "value": str(value)},
+                )
+
     def as_dict(self) -> dict[str, Any]:
         """Return the stored form (subentry data)."""
         values = {option.key: getattr(self, option.key) for option in self.spec}
