@@ -19,7 +19,7 @@ from .context import SyncContext
 from .mirror_options import MirrorOptions
 from .records import PlaylistRecord
 from .spotify import PlaylistItem
-from .timestamps import parse_time
+from .timestamps import newest_first, parse_time
 
 STATE_VERSION: Final = 1
 # The liked-songs cursor: the newest few URIs of the last successful run (any of them stops the
@@ -281,24 +281,11 @@ async def read_playlist(
             if (added_at := parse_time(item.added_at)) is not None and added_at >= cutoff
         ]
     if options.max_tracks is not None and len(items) > options.max_tracks:
-        # the newest by added_at (unknown counts as oldest; ties: later position), playlist order
-        order = sorted(
-            range(len(items)),
-            key=lambda index: (
-                parse_time(items[index].added_at) is not None,
-                _sort_time(items[index]),
-                index,
-            ),
-            reverse=True,
-        )
+        # the newest by added_at, in playlist order
+        order = newest_first([parse_time(item.added_at) for item in items])
         keep = set(order[: options.max_tracks])
         items = [item for index, item in enumerate(items) if index in keep]
     return items
-
-
-def _sort_time(item: PlaylistItem) -> float:
-    added_at = parse_time(item.added_at)
-    return added_at.timestamp() if added_at is not None else 0.0
 
 
 def batch(items: Sequence[PlaylistItem], deduplicate: bool) -> tuple[list[str], int]:

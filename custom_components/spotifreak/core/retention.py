@@ -56,7 +56,7 @@ from .targets import (
     resolve_playlist,
     target_errors,
 )
-from .timestamps import parse_time
+from .timestamps import newest_first, parse_time
 
 STATE_PLAYLIST: Final = "playlist"
 STATE_ARCHIVES: Final = "archives"
@@ -74,24 +74,16 @@ def prune_keep(entries: Sequence[Aged], options: RetentionOptions, now: datetime
         for index, added in enumerate(times):
             if not fixed[index] and added is not None and added < cutoff:
                 keep[index] = False
-    newest_first = sorted(
-        range(len(entries)),
-        key=lambda index: (
-            times[index] is not None,
-            times[index].timestamp() if times[index] is not None else 0.0,  # type: ignore[union-attr]
-            index,
-        ),
-        reverse=True,
-    )
+    order = newest_first(times)
     if options.max_tracks is not None:
         count = 0
-        for index in newest_first:
+        for index in order:
             if keep[index] and (count < options.max_tracks or fixed[index]):
                 count += 1
             else:
                 keep[index] = False
     kept = sum(keep)
-    for index in newest_first:
+    for index in order:
         if kept >= (options.min_tracks or 0):
             break
         if not keep[index]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,3 +20,19 @@ def parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def newest_first(times: Sequence[datetime | None]) -> list[int]:
+    """Return the indexes of `times`, the newest first.
+
+    An unknown time counts as the oldest; of equal times the later index comes first.
+    """
+    return sorted(
+        range(len(times)),
+        key=lambda index: (
+            (moment := times[index]) is not None,
+            moment.timestamp() if moment is not None else 0.0,
+            index,
+        ),
+        reverse=True,
+    )
