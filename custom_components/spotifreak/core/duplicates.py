@@ -67,16 +67,13 @@ def duplicates_keep(items: Sequence[PlaylistItem], options: DuplicatesOptions) -
     """Return, per entry, whether it stays: one of each group of the same track."""
     chosen: dict[str, int] = {}  # the same track → the index that stays
     for index, item in enumerate(items):
-        if item.kind == "unavailable" or not removable(item.uri):
+        if not removable(item.entry):
             continue
         key = f"isrc:{item.isrc}" if options.match == MATCH_ISRC and item.isrc else str(item.uri)
         if key not in chosen or options.keep == KEEP_LAST:
             chosen[key] = index
     staying = set(chosen.values())
-    return [
-        index in staying or item.kind == "unavailable" or not removable(item.uri)
-        for index, item in enumerate(items)
-    ]
+    return [index in staying or not removable(item.entry) for index, item in enumerate(items)]
 
 
 async def run_remove_duplicates(
@@ -108,7 +105,7 @@ async def run_remove_duplicates(
                 if writer is not None:
                     items = await writer.entries()
                     plan = plan_keep(
-                        [item.uri if item.kind != "unavailable" else None for item in items],
+                        [item.entry for item in items],
                         duplicates_keep(items, options),
                     )
                     if plan.changed:

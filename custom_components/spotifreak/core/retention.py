@@ -93,7 +93,7 @@ def prune_keep(entries: Sequence[Aged], options: RetentionOptions, now: datetime
 
 def _aged(items: Sequence[PlaylistItem]) -> list[Aged]:
     """Return the entries as retention sees them (unavailable ones without their URI)."""
-    return [(item.uri if item.kind != "unavailable" else None, item.added_at) for item in items]
+    return [(item.entry, item.added_at) for item in items]
 
 
 class _Remembered:

@@ -74,6 +74,11 @@ class PlaylistItem:
         """Return whether the entry can be added to another playlist by URI."""
         return self.kind in ("track", "episode") and self.uri is not None
 
+    @property
+    def entry(self) -> str | None:
+        """Return the URI as an edit sees the entry: None when it is unavailable."""
+        return self.uri if self.kind != "unavailable" else None
+
 
 def _names(obj: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """Return the display title and artist (artists joined, or an episode's show) of an item."""

@@ -375,7 +375,7 @@ class TargetWriter:
 
     def _view(self, items: Sequence[PlaylistItem]) -> Contents:
         if self._exact:
-            return [item.uri if item.kind != "unavailable" else None for item in items]
+            return [item.entry for item in items]
         return list(dict.fromkeys(item.uri for item in items if item.uri))
 
     def _merged(self, known: Contents, chunk: list[str]) -> Contents:
