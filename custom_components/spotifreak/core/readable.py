@@ -27,14 +27,13 @@ UNREADABLE_NOT_FOUND: Final = "unreadable_not_found"  # forms only: actions say 
 def unreadable(record: PlaylistRecord | None, user_id: str) -> str | None:
     """Return why the account cannot read a playlist's items (a key above), or None if it can.
 
-    None as `record` is a playlist the cache and Spotify do not know (or hide). A collaborative
-    playlist of someone else is worth trying: the account may be one of its collaborators.
+    None as `record` is a playlist the cache and Spotify do not know (or hide).
     """
     if record is None:
         return UNREADABLE_NOT_FOUND
     if record.owner == SPOTIFY_OWNER:
         return UNREADABLE_SPOTIFY_OWNED
-    if record.owner not in ("", user_id) and not record.collaborative:
+    if record.closed_to(user_id):
         return UNREADABLE_OTHER_USERS
     return None
 

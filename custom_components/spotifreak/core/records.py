@@ -73,6 +73,13 @@ class PlaylistRecord:
             self.tracks_total,
         )
 
+    def closed_to(self, user_id: str) -> bool:
+        """Return whether it is someone else's playlist that is not collaborative.
+
+        A collaborative one is worth trying: the account may be one of its collaborators.
+        """
+        return not self.collaborative and self.owner not in ("", user_id)
+
     def as_dict(self) -> dict[str, Any]:
         """Return the stored, exported and action-response form."""
         return row_as_dict(self.row)

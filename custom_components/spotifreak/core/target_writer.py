@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-import logging
 
 from .context import SyncContext
 from .errors import SpotifyError, SpotifyNotFoundError, SpotifyUnavailableError
@@ -29,8 +28,6 @@ from .records import PlaylistRecord
 from .spotify import PlaylistItem, SpotifyClient, chunked
 from .target_contents import Contents, RememberedContents, trusted_contents
 from .targets import Target, TargetStatus
-
-_LOGGER = logging.getLogger(__name__)
 
 
 def _adder(

@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-import logging
 from typing import Any
 
 from .context import SyncContext
@@ -47,8 +46,6 @@ from .reasons import (
 from .records import PlaylistRecord
 from .references import MAX_PLAYLIST_NAME, parse_reference, reference_problem, shown
 from .runs import RunRecord, RunStatus
-
-_LOGGER = logging.getLogger(__name__)
 
 
 class TargetStatus(StrEnum):
@@ -192,12 +189,9 @@ async def resolve_playlist(playlists: PlaylistDirectory, reference: str) -> Play
 
 
 def refuse_unwritable(ctx: SyncContext, target: Target) -> bool:
-    """Fail the target if it is someone else's playlist that is not collaborative.
-
-    A collaborative playlist is worth trying: the account may be one of its collaborators.
-    """
+    """Fail the target if it is someone else's playlist that is not collaborative."""
     record = target.record
-    if record is None or record.collaborative or record.owner in ("", ctx.playlists.user_id):
+    if record is None or not record.closed_to(ctx.playlists.user_id):
         return False
     target.fail(
         REASON_TARGET_FORBIDDEN,
