@@ -122,6 +122,8 @@ class MatchCache:
 
     def _prune(self) -> None:
         """Keep at most `max_entries` searched entries: expired misses first, then the least used."""
+        if len(self._entries) <= self.max_entries:  # searched entries are among them
+            return
         searched = [key for key, entry in self._entries.items() if entry.get("by") != BY_USER]
         if len(searched) <= self.max_entries:
             return

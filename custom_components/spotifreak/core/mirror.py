@@ -276,8 +276,9 @@ async def _mirror_into(
             current = await writer.contents()
             edit = plan_edit(current, align(current, uris))
             if edit.changed:  # it will be written: plan on what it holds now
-                current = await writer.fresh_contents()
-                edit = plan_edit(current, align(current, uris))
+                fresh = await writer.fresh_contents()
+                if fresh != current:
+                    edit = plan_edit(fresh, align(fresh, uris))
             if edit.changed:
                 await writer.edit(edit)
             else:
