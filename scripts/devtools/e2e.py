@@ -27,7 +27,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import demo_setup as ds
-from e2e_rules import check_playlist_rules
+from e2e_rules import (
+    check_playlist_rules,
+    playlist_contents,
+    playlist_writes,
+    spotify_owned_playlist,
+)
 from haclient import HAClient, WSError, next_event
 
 EVENT_SYNC = "spotifreak_sync_finished"
@@ -42,7 +47,6 @@ BLUEPRINTS = (
     "keep_a_rolling_playlist.yaml",
     "archive_and_prune_monthly.yaml",
 )
-WRITES = ("POST /v1/playlists/{playlist_id}/items", "PUT /v1/playlists/{playlist_id}/items")
 
 
 class Stop(Exception):  # noqa: N818 - not an error of the code under test: a reason to stop
@@ -791,13 +795,10 @@ async def check_playlist_history(demo: ds.Demo, report: Report) -> None:
     request = {"playlist": "E2E road trip", "period": "7day", "limit": 10}
 
     async def contents() -> list[str]:
-        data = await demo.emulator_get("/_emulator/library")
-        found = next(p for p in data["playlists"] if p["id"] == made["id"])
-        return [entry["uri"] for entry in found["items"] if entry["uri"]]
+        return await playlist_contents(demo, made["id"])
 
     async def writes() -> int:
-        calls = await counters(demo)
-        return sum(calls.get(key, 0) for key in WRITES)
+        return await playlist_writes(demo)
 
     before = await writes()
     for extra, key in (
@@ -872,17 +873,8 @@ async def check_playlist_history(demo: ds.Demo, report: Report) -> None:
         and restored.get("version") == version,
         restored,
     )
-    registry = await client.ws("config/entity_registry/list")
-    sensor = next(
-        (
-            entry["entity_id"]
-            for entry in registry
-            if entry["platform"] == ds.DOMAIN
-            and entry["unique_id"] == f"{demo.user_id}_playlist_versions"
-        ),
-        None,
-    )
-    value = await wait_state(demo, sensor, lambda v: v == "2") if sensor else None
+    sensor = demo.account["playlist_versions"]
+    value = await wait_state(demo, sensor, lambda v: v == "2")
     check("the Playlist versions sensor counts 2", value == "2", (sensor, value))
 
 
@@ -910,14 +902,7 @@ async def _account_health_checks(
         (calls, made),
     )
 
-    library = await demo.emulator_get("/_emulator/library")
-    followed = set(library["me_playlists"])
-    names = [p["name"] for p in library["playlists"] if p["id"] in followed]
-    editorial = next(
-        p["name"]
-        for p in library["playlists"]
-        if p["id"] in followed and p["owner"] == "spotify" and names.count(p["name"]) == 1
-    )
+    editorial = await spotify_owned_playlist(demo)
     result = await ds.add_sync(
         demo, "playlist_mirror", {**ds.MIRROR_SYNC, "name": "E2E editorial", "source": editorial}
     )
@@ -932,6 +917,7 @@ async def _account_health_checks(
             "DELETE", f"/api/config/config_entries/subentries/flow/{result['flow_id']}"
         )
 
+    library = await demo.emulator_get("/_emulator/library")
     chart = library["lastfm"]["users"][lastfm_user]["7day"][: ds.LASTFM_SYNC["limit"]]
     matched = {t["expected_uri"] for t in chart if t["expected_uri"]}
     wrong = next(t for t in chart if t["expected_uri"])

@@ -23,6 +23,33 @@ WRITES = tuple(f"{method} {ITEMS}" for method in ("POST", "PUT", "DELETE"))
 type Check = Callable[..., bool]
 
 
+async def playlist_contents(demo: ds.Demo, playlist_id: str) -> list[str]:
+    """Return the URIs the emulator's playlist holds, in order."""
+    data = await demo.emulator_get("/_emulator/library")
+    found = next(p for p in data["playlists"] if p["id"] == playlist_id)
+    return [entry["uri"] for entry in found["items"] if entry["uri"]]
+
+
+async def playlist_writes(demo: ds.Demo) -> int:
+    """Return how many writes to playlists' items the emulator has answered so far."""
+    calls = await demo.emulator_get("/_emulator/counters")
+    return sum(calls.get(key, 0) for key in WRITES)
+
+
+async def spotify_owned_playlist(demo: ds.Demo) -> str:
+    """Return the name of a followed playlist of Spotify's own that no other playlist has."""
+    library = await demo.emulator_get("/_emulator/library")
+    followed = set(library["me_playlists"])
+    names = [p["name"] for p in library["playlists"] if p["id"] in followed]
+    return str(
+        next(
+            p["name"]
+            for p in library["playlists"]
+            if p["id"] in followed and p["owner"] == "spotify" and names.count(p["name"]) == 1
+        )
+    )
+
+
 def _ago(days: int) -> str:
     return (datetime.now(UTC) - timedelta(days=days, hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -34,17 +61,10 @@ class _Rules:
         self.demo, self.check = demo, check
 
     async def contents(self, playlist_id: str) -> list[str]:
-        data = await self.demo.emulator_get("/_emulator/library")
-        found = next(p for p in data["playlists"] if p["id"] == playlist_id)
-        return [entry["uri"] for entry in found["items"] if entry["uri"]]
-
-    async def named(self, name: str) -> list[str]:
-        data = await self.demo.emulator_get("/_emulator/library")
-        return [p["id"] for p in data["playlists"] if p["name"] == name]
+        return await playlist_contents(self.demo, playlist_id)
 
     async def writes(self) -> int:
-        calls = await self.demo.emulator_get("/_emulator/counters")
-        return sum(calls.get(key, 0) for key in WRITES)
+        return await playlist_writes(self.demo)
 
     async def make(self, name: str, items: list[str], ages: list[int] | None = None) -> str:
         body: dict[str, Any] = {"name": name, "items": items}
@@ -238,14 +258,7 @@ async def _faults(rules: _Rules, tracks: list[str]) -> None:
 
 
 async def _unreadable(rules: _Rules) -> None:
-    library = await rules.demo.emulator_get("/_emulator/library")
-    followed = set(library["me_playlists"])
-    names = [p["name"] for p in library["playlists"] if p["id"] in followed]
-    editorial = next(
-        p["name"]
-        for p in library["playlists"]
-        if p["id"] in followed and p["owner"] == "spotify" and names.count(p["name"]) == 1
-    )
+    editorial = await spotify_owned_playlist(rules.demo)
     result = await ds.add_sync(
         rules.demo,
         "playlist_retention",
