@@ -149,9 +149,10 @@ enter_debian_root() {
   [[ -n "${_DEBIAN_ROOT_ENTERED:-}" ]] && return 0
   ensure_debian_root
   if [[ "${SPOTIFREAK_MOUNT_NS:-}" != "$$" ]]; then
-    # Unmount first: the script's own exit trap may end with `exit`.
-    local previous
-    previous="$(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT$/\1/")"
+    # Unmount first: the script's own exit trap may end with `exit`. In a subshell (`$(...)`)
+    # `trap -p` shows the parent's trap, which is not the subshell's to run.
+    local previous=""
+    ((BASH_SUBSHELL)) || previous="$(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT$/\1/")"
     trap "_unmount_all${previous:+; $previous}" EXIT
   fi
   cp -f /etc/resolv.conf "$DEBIAN_ROOT/etc/resolv.conf" 2>/dev/null || true
