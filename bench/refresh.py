@@ -45,7 +45,6 @@ class RefreshConfig:
     rate_limit: int = 250  # requests per rolling 30 s window at the emulator
     repeats_small: int = 3  # timing repeats for P ≤ 500 (median kept)
     paced: bool = True
-    max_in_flight: int = MAX_IN_FLIGHT
 
 
 Refresher = Callable[[SpotifyClient, str], PlaylistCache]
@@ -135,7 +134,7 @@ async def run_refresh(config: RefreshConfig) -> dict[str, Any]:
     result: dict[str, Any] = {
         "latency_ms": config.latency * 1000,
         "rate_limit": {"max_requests": config.rate_limit, "window_seconds": 30},
-        "max_in_flight": config.max_in_flight,
+        "max_in_flight": MAX_IN_FLIGHT,
         "rows": rows,
     }
     if config.paced:
@@ -155,7 +154,7 @@ async def _paced(config: RefreshConfig) -> dict[str, Any]:
         await asyncio.sleep(window)
         paced_client = SpotifyClient(
             spotipy_client=client._spotipy,
-            pace=RequestPace(limit - config.max_in_flight, window),
+            pace=RequestPace(limit - MAX_IN_FLIGHT, window),
         )
         host.set_rate_limit(limit, window)
         paced = await _measure(host, paced_client, after, library.user_id)
@@ -163,9 +162,9 @@ async def _paced(config: RefreshConfig) -> dict[str, Any]:
         "playlists": size,
         "expected_calls": pages(size),
         "emulator_limit": {"max_requests": limit, "window_seconds": window},
-        "pace": {"max_requests": limit - config.max_in_flight, "window_seconds": window},
+        "pace": {"max_requests": limit - MAX_IN_FLIGHT, "window_seconds": window},
         # the pace admits `pace` starts per window: the last window opens this late
-        "min_seconds": (math.ceil(pages(size) / (limit - config.max_in_flight)) - 1) * window,
+        "min_seconds": (math.ceil(pages(size) / (limit - MAX_IN_FLIGHT)) - 1) * window,
         "before": unpaced,
         "after_paced": paced,
     }

@@ -23,7 +23,6 @@ cost, counted apart (as in 2c).
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import timedelta
 import math
@@ -139,7 +138,6 @@ async def run_retention_day(
             statuses[str(record.status)] += 1
             seen = host.call(lambda: len(lib.changes))
         final = host.call(lambda n=clock.now: _floor(lib, rolling, None, n))
-    await asyncio.sleep(0)
     return {
         "hours": hours,
         "runs": sum(statuses.values()),

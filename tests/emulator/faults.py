@@ -81,14 +81,7 @@ class Fault:
     def __post_init__(self) -> None:
         if self.method is not None:
             self.method = self.method.upper()
-        if (
-            self.status is None
-            and not self.drop
-            and self.lastfm_error is None
-            and self.body is None
-            and not self.delay
-            and not self.modifies
-        ):
+        if self.passthrough and not self.delay and not self.modifies:
             raise ValueError(
                 "a Fault needs status, drop, lastfm_error, body, delay, items_dropped, "
                 "item_patch or body_patch"
