@@ -30,14 +30,16 @@ from homeassistant.helpers.selector import TextSelector
 from homeassistant.util import dt as dt_util
 
 from .const import ATTR_PLAYLIST, CONF_LASTFM_API_KEY, CONF_LASTFM_USERNAME
+from .core.engine import SyncInputError
 from .core.errors import SpotifyError
 from .core.lastfm import valid_username
 from .core.lastfm_options import MODE_REPLACE
 from .core.mirror_options import SOURCE_LIKED_SONGS
-from .core.patterns import PatternError, is_pattern, render, validate
+from .core.patterns import is_pattern
 from .core.readable import unreadable
 from .core.records import PlaylistRecord
 from .core.references import NOT_A_PLAYLIST, name_key, parse_reference, reference_problem
+from .core.targets import render_target
 from .sync_types import SYNC_TYPE_LASTFM, SYNC_TYPE_MIRROR, SYNC_TYPE_RETENTION, SYNC_TYPES
 
 
@@ -49,17 +51,13 @@ def _targets(raw: Any) -> list[str]:
 def _reference_problem(text: str) -> str | None:
     """Return a translation key if a playlist reference or pattern cannot work, else None.
 
-    A pattern is judged by what it renders now (a name for this month).
+    A pattern is judged by what it renders now (a name for this month), as a run would.
     """
-    name = text
-    if is_pattern(text):
-        try:
-            validate(text)
-            name = render(text, dt_util.now())
-        except PatternError:
-            return "invalid_pattern"
-    problem = reference_problem(name)
-    return f"target_{problem}" if problem else None
+    try:
+        render_target(text, dt_util.now())
+    except SyncInputError as err:
+        return err.key
+    return None
 
 
 async def async_playlist_problem(
@@ -153,13 +151,8 @@ class MirrorSubentryFlow(_SyncSubentryFlow):
         for target in data["targets"]:
             if problem := _reference_problem(target):
                 return {"targets": problem}
-        source = parse_reference(data["source"])
-        for target in data["targets"]:
-            reference = parse_reference(target)
-            same_id = source.playlist_id is not None and source.playlist_id == reference.playlist_id
-            same_name = source.name is not None and name_key(source.name) == name_key(target)
-            if same_id or same_name:
-                return {"targets": "target_is_source"}
+        if any(_same_playlist(data["source"], target) for target in data["targets"]):
+            return {"targets": "target_is_source"}
         return {}
 
     async def _async_check_playlists(self, data: dict[str, Any]) -> dict[str, str]:
