@@ -161,7 +161,6 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         self.export_mark: ExportMark | None = None  # what the last export wrote, and where
         self._export_problem: str | None = None
         self._store = cache_store(hass, entry.entry_id)
-        self.stale = False
         self._stale_issue = False
         self.last_refresh_calls: int | None = None
         self.last_refresh_duration_ms: int | None = None
@@ -218,9 +217,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         if first and (self._stored_cache_is_fresh(started) or self._blocked_at_start()):
             return self.data
         self.update_interval = self.refresh_interval
-        if not self._needed and self._over_budget():
-            self.last_refresh_result = RefreshResult.SKIPPED_BUDGET
-            self._update_staleness()
+        if not self._needed and not self._within_budget():
             return self.data
         fork = self.spotify.client.fork()
         try:
@@ -250,7 +247,7 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         return True
 
     def _within_budget(self) -> bool:
-        """Return whether a stale cache may be refreshed before use (the directory asks)."""
+        """Return whether a refresh fits the budget now (else it is recorded as skipped)."""
         if not self._over_budget():
             return True
         self.last_refresh_result = RefreshResult.SKIPPED_BUDGET
@@ -409,14 +406,17 @@ class PlaylistCacheCoordinator(DataUpdateCoordinator[PlaylistCache]):
         """Return how old the cache is now."""
         return self.directory.age()
 
+    @property
+    def stale(self) -> bool:
+        """Return whether the cache is stale (older than `stale_after`, or never refreshed)."""
+        return self.directory.stale
+
     @callback
     def _update_staleness(self) -> None:
-        """Judge staleness (older than `stale_after`, or never refreshed); raise or clear the issue.
+        """Raise or clear the stale-cache issue.
 
-        A cache that grew stale only because refreshes were skipped for the budget raises none
-        (a refresh that failed since the last good one does).
+        None for a cache stale only because refreshes were skipped for the budget.
         """
-        self.stale = self.directory.stale
         issue = (
             self.stale
             and self.cache_age is not None

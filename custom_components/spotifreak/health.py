@@ -147,9 +147,10 @@ class AccountHealth:
 
     @callback
     def async_start(self) -> None:
-        """Judge now, then every minute; store the counts when Home Assistant stops.
+        """Judge now; store the counts every minute and when Home Assistant stops.
 
-        The host also calls `async_judge` after each update of the playlist cache.
+        The host calls `async_judge` again after each update of the playlist cache, and the
+        cache's coordinator updates every minute (its age ticks).
         """
         self.async_judge()
         self._entry.async_on_unload(async_track_time_interval(self._hass, self._async_tick, TICK))
@@ -176,10 +177,9 @@ class AccountHealth:
 
     @callback
     def _async_tick(self, _now: datetime) -> None:
-        """Store the counts if calls were made (at most once a minute) and judge again."""
+        """Store the counts if calls were made (at most once a minute)."""
         if self.window.dirty:
             self._store.async_delay_save(self._data)
-        self.async_judge()
 
     async def _async_blocked(self) -> None:
         """Store a quota block at once and raise its repair issue (a 429 moved the deadline)."""
