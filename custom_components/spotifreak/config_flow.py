@@ -293,11 +293,17 @@ def _cache_option_errors(options: dict[str, Any], user_input: dict[str, Any]) ->
     return errors
 
 
-def _number(minimum: int, maximum: int, unit: str) -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement=unit
-        )
+def _number(minimum: int, maximum: int, unit: str | None = None) -> NumberSelector:
+    config = NumberSelectorConfig(min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX)
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return NumberSelector(config)
+
+
+def _bounded(minimum: int, maximum: int, unit: str | None = None) -> vol.All:
+    """Return a whole-number field: its box, and its bounds checked."""
+    return vol.All(
+        _number(minimum, maximum, unit), vol.Coerce(int), vol.Range(min=minimum, max=maximum)
     )
 
 
@@ -309,10 +315,8 @@ def _cache_fields(current: dict[str, Any]) -> dict[vol.Marker, Any]:
     """Return the form's fields of the cache: cadence, freshness, filters, export."""
     interval = current.get(CONF_REFRESH_INTERVAL, DEFAULT_REFRESH_INTERVAL)
     return {
-        vol.Required(CONF_REFRESH_INTERVAL, default=interval): vol.All(
-            _minutes(MAX_REFRESH_INTERVAL),
-            vol.Coerce(int),
-            vol.Range(min=MIN_REFRESH_INTERVAL, max=MAX_REFRESH_INTERVAL),
+        vol.Required(CONF_REFRESH_INTERVAL, default=interval): _bounded(
+            MIN_REFRESH_INTERVAL, MAX_REFRESH_INTERVAL, "min"
         ),
         vol.Optional(
             CONF_STALE_AFTER, description={"suggested_value": current.get(CONF_STALE_AFTER)}
@@ -346,19 +350,11 @@ def _health_fields(current: dict[str, Any]) -> dict[vol.Marker, Any]:
         vol.Optional(
             CONF_DAILY_CALL_BUDGET,
             description={"suggested_value": current.get(CONF_DAILY_CALL_BUDGET)},
-        ): vol.All(
-            _number(MIN_DAILY_CALL_BUDGET, MAX_DAILY_CALL_BUDGET, "calls"),
-            vol.Coerce(int),
-            vol.Range(min=MIN_DAILY_CALL_BUDGET, max=MAX_DAILY_CALL_BUDGET),
-        ),
+        ): _bounded(MIN_DAILY_CALL_BUDGET, MAX_DAILY_CALL_BUDGET, "calls"),
         vol.Required(
             CONF_AUTHORIZATION_LIFETIME,
             default=current.get(CONF_AUTHORIZATION_LIFETIME, DEFAULT_LIFETIME_MONTHS),
-        ): vol.All(
-            _number(LIFETIME_MONTHS_MIN, LIFETIME_MONTHS_MAX, "months"),
-            vol.Coerce(int),
-            vol.Range(min=LIFETIME_MONTHS_MIN, max=LIFETIME_MONTHS_MAX),
-        ),
+        ): _bounded(LIFETIME_MONTHS_MIN, LIFETIME_MONTHS_MAX, "months"),
     }
 
 
@@ -382,12 +378,6 @@ def _history_fields(current: dict[str, Any]) -> dict[vol.Marker, Any]:
         (CONF_HISTORY_MAX_BYTES, DEFAULT_MAX_BYTES, MIN_HISTORY_MAX_BYTES, MAX_HISTORY_MAX_BYTES),
     )
     return {
-        vol.Required(key, default=current.get(key, default)): vol.All(
-            NumberSelector(
-                NumberSelectorConfig(min=low, max=high, step=1, mode=NumberSelectorMode.BOX)
-            ),
-            vol.Coerce(int),
-            vol.Range(min=low, max=high),
-        )
+        vol.Required(key, default=current.get(key, default)): _bounded(low, high)
         for key, default, low, high in bounds
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -76,7 +77,7 @@ def _cache(coordinator: PlaylistCacheCoordinator) -> dict[str, Any]:
         "last_update_success": coordinator.last_update_success,
         "last_error": repr(coordinator.last_exception) if coordinator.last_exception else None,
         "last_refresh_calls": coordinator.last_refresh_calls,
-        "sample": [record.as_dict() for record in list(cache.records.values())[:SAMPLE_SIZE]],
+        "sample": [record.as_dict() for record in islice(cache.records.values(), SAMPLE_SIZE)],
     }
 
 
