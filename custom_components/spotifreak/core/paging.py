@@ -30,6 +30,7 @@ from typing import Any, Final
 
 from .cache import Listed, listed
 from .errors import SpotifyError, SpotifyRateLimitError, SpotifyUnavailableError
+from .records import is_count
 from .spotify_errors import malformed_error
 
 _LOGGER = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ def _read(read: PageReader, max_in_flight: int) -> list[list[Listed]]:
     """Read the first page, then the others (see `read_listing`)."""
     first = read(0)
     total = first.get("total")
-    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+    if not is_count(total):
         raise malformed_error(ENDPOINT, f"total {total!r}")
     pages = [_page(first, 0, total)]
     offsets = range(PAGE_LIMIT, total, PAGE_LIMIT)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 import sys
-from typing import Any
+from typing import Any, TypeGuard
 
 URI_PREFIX = "spotify:playlist:"
 
@@ -178,6 +178,11 @@ def row_as_dict(row: Row) -> dict[str, Any]:
     }
 
 
+def is_count(value: Any) -> TypeGuard[int]:
+    """Return whether an answer's value is a count (an int, not a bool, not negative)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _track_count(obj: Mapping[str, Any]) -> int | None:
     """Return the playlist's entry count: `items.total`, or the older `tracks.total`.
 
@@ -189,9 +194,7 @@ def _track_count(obj: Mapping[str, Any]) -> int | None:
             total = counts["total"]
             if total is None:
                 return 0
-            if isinstance(total, bool) or not isinstance(total, int) or total < 0:
-                return None
-            return total
+            return total if is_count(total) else None
         if counts is not None and not isinstance(counts, Mapping):
             return None
     return 0

@@ -32,6 +32,7 @@ from .paging import (
     RequestPace,
     read_listing,
 )
+from .records import is_count
 from .spotify_errors import (
     UnparsedAnswerError,
     connection_error,
@@ -272,11 +273,7 @@ class SpotifyClient:
             total = page.get("total")
             yield page
             complete = not page.get("next")
-            if (
-                not isinstance(total, int)
-                or not _is_count(total)
-                or (entries != total if complete else entries > total)
-            ):
+            if not is_count(total) or (entries != total if complete else entries > total):
                 raise malformed_error(endpoint, f"{entries} entries, total {total!r}")
             if complete:
                 return
@@ -432,10 +429,6 @@ class SpotifyRunner(Protocol):
 def _is_page(answer: Any) -> bool:
     """Return whether an answer is a paging object with an `items` list."""
     return isinstance(answer, Mapping) and isinstance(answer.get("items"), list)
-
-
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _check_chunk(uris: Sequence[str], *, empty: bool = False) -> None:
