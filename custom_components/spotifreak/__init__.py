@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
@@ -15,9 +13,9 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 from homeassistant.helpers.typing import ConfigType
 
 from .api import SpotifyAccount
-from .const import DEFAULT_SPOTIFY_API_URL, DOMAIN, ENV_SPOTIFY_API_URL
+from .clients import spotify_client
+from .const import DOMAIN
 from .coordinator import PlaylistCacheCoordinator, async_remove_stores
-from .core.spotify import SpotifyClient
 from .entity import async_register_account_device
 from .gc_freeze import CollectorFreeze
 from .health import AccountHealth, async_remove_usage_store
@@ -54,9 +52,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SpotifreakConfigEntry) -
             translation_domain=DOMAIN, translation_key="implementation_unavailable"
         ) from err
     session = OAuth2Session(hass, entry, implementation)
-    api_url = os.environ.get(ENV_SPOTIFY_API_URL, DEFAULT_SPOTIFY_API_URL)
     # Building spotipy's requests session touches the file system (certificates): executor.
-    client = await hass.async_add_executor_job(SpotifyClient, api_url)
+    client = await hass.async_add_executor_job(spotify_client)
     spotify = SpotifyAccount(hass, entry, session, client)
     health = AccountHealth(hass, entry, spotify)
     await health.async_load()  # before the first call: the day's calls go on counting

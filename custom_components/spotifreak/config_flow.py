@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import logging
-import os
 from typing import Any
 
 import voluptuous as vol
@@ -23,7 +22,6 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_ACCESS_TOKEN, CONF_TOKEN
 from homeassistant.core import callback
 from homeassistant.helpers import config_entry_oauth2_flow
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -38,6 +36,7 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.util import dt as dt_util
 
+from .clients import lastfm_client, spotify_client
 from .config_subentry_flow import SUBENTRY_FLOWS
 from .const import (
     CONF_AUTHORIZATION_LIFETIME,
@@ -55,12 +54,8 @@ from .const import (
     CONF_STALE_AFTER,
     CONF_STALE_POLICY,
     DATA_AUTHORIZED_AT,
-    DEFAULT_LASTFM_API_URL,
     DEFAULT_REFRESH_INTERVAL,
-    DEFAULT_SPOTIFY_API_URL,
     DOMAIN,
-    ENV_LASTFM_API_URL,
-    ENV_SPOTIFY_API_URL,
     LASTFM_API_CREATE_URL,
     MAX_DAILY_CALL_BUDGET,
     MAX_HISTORY_MAX_BYTES,
@@ -87,15 +82,14 @@ from .core.errors import (
 )
 from .core.export import export_path_problem
 from .core.history import DEFAULT_MAX_BYTES, DEFAULT_MAX_VERSIONS
-from .core.lastfm import LastfmClient, valid_username
-from .core.spotify import SpotifyClient
+from .core.lastfm import valid_username
 
 LASTFM_PROBE_USER = "rj"  # Last.fm's co-founder; exists on every Last.fm instance
 
 
 def _read_account(access_token: str) -> dict[str, Any]:
     """Return the account (`GET /me`) with a fresh token; blocking, run in the executor."""
-    client = SpotifyClient(os.environ.get(ENV_SPOTIFY_API_URL, DEFAULT_SPOTIFY_API_URL))
+    client = spotify_client()
     client.set_token(access_token)
     return client.current_user()
 
@@ -246,11 +240,7 @@ class SpotifreakOptionsFlow(OptionsFlow):
             return {CONF_LASTFM_USERNAME: "lastfm_key_required"} if username else {}
         if username and not valid_username(username):
             return {CONF_LASTFM_USERNAME: "invalid_lastfm_username"}
-        client = LastfmClient(
-            async_get_clientsession(self.hass),
-            api_key,
-            base_url=os.environ.get(ENV_LASTFM_API_URL, DEFAULT_LASTFM_API_URL),
-        )
+        client = lastfm_client(self.hass, api_key)
         try:
             # Without a default user, the key alone is checked (as Last.fm's own "rj" account).
             await client.validate(api_key, username or LASTFM_PROBE_USER)

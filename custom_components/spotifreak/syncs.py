@@ -14,7 +14,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 import hashlib
 import json
-import os
 from typing import Any, Final
 
 from homeassistant.config_entries import (
@@ -26,17 +25,15 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
 from .api import SpotifyAccount
+from .clients import lastfm_client
 from .const import (
     CONF_LASTFM_API_KEY,
     CONF_LASTFM_USERNAME,
-    DEFAULT_LASTFM_API_URL,
     DOMAIN,
-    ENV_LASTFM_API_URL,
     EVENT_SYNC_FINISHED,
     LASTFM_API_ACCOUNTS_URL,
     LOGGER,
@@ -96,8 +93,7 @@ def _lastfm_client(hass: HomeAssistant, entry: ConfigEntry[Any]) -> LastfmClient
     api_key = str(entry.options.get(CONF_LASTFM_API_KEY) or "")
     if not api_key:
         return None
-    base_url = os.environ.get(ENV_LASTFM_API_URL, DEFAULT_LASTFM_API_URL)
-    return LastfmClient(async_get_clientsession(hass), api_key, base_url=base_url)
+    return lastfm_client(hass, api_key)
 
 
 class SyncManager:
