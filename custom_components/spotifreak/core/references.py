@@ -57,11 +57,6 @@ class PlaylistReference:
     playlist_id: str | None
     name: str | None
 
-    @property
-    def name_key(self) -> str | None:
-        """Return the lookup key of the name form, if any."""
-        return name_key(self.name) if self.name is not None else None
-
 
 def _link_id(text: str, kind: str) -> str | None:
     """Return the id in an `https://open.spotify.com/[intl-xx/]<kind>/ID?si=…` link, if it is one."""
