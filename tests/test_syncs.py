@@ -32,15 +32,13 @@ from custom_components.spotifreak.const import (
 from custom_components.spotifreak.issues import ISSUE_LASTFM_AUTH, issue_id
 from tests.emulator import Emulator, Fault, Playlist
 from tests.emulator.library import LASTFM_API_KEY, LASTFM_SUSPENDED_API_KEY
-from tests.helpers import add_sync, cache_state, device_by_identifier, foreign_words
-
-
-async def _call(hass: HomeAssistant, action: str, data: dict[str, Any]) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN, action, data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return dict(response)
+from tests.helpers import (
+    add_sync,
+    cache_state,
+    call_action as _call,
+    device_by_identifier,
+    foreign_words,
+)
 
 
 def _sync_entity(hass: HomeAssistant, subentry_id: str, key: str, platform: str = "sensor") -> str:

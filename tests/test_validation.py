@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.spotifreak.const import CONF_LASTFM_API_KEY, CONF_LASTFM_USERNAME, DOMAIN
 from tests.emulator import Emulator
 from tests.emulator.library import LASTFM_API_KEY
+from tests.helpers import call_action as _call
 
 ALBUM = "6akEvsycLGftJxYudPjmqK"
 NOT_PLAYLISTS = [
@@ -39,14 +40,6 @@ NOT_NAMES = {
 
 def _short(value: Any) -> str:
     return repr(value)[:24]
-
-
-async def _call(hass: HomeAssistant, action: str, data: dict[str, Any]) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN, action, data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return dict(response)
 
 
 @pytest.mark.parametrize(
