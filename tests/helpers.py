@@ -55,10 +55,12 @@ async def authorize_in_browser(
 async def add_sync(
     hass: HomeAssistant, entry: MockConfigEntry, kind: str, data: dict[str, Any]
 ) -> dict[str, Any]:
-    """Fill in and submit the form of a new configured sync; return the flow's result."""
+    """Fill in and submit the form of a new configured sync; return the flow's result (a form
+    with its errors when the data is refused)."""
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, kind), context={"source": "user"}
     )
+    assert result["type"] is FlowResultType.FORM
     return dict(await hass.config_entries.subentries.async_configure(result["flow_id"], data))
 
 

@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.spotifreak.const import CONF_LASTFM_API_KEY, CONF_LASTFM_USERNAME
 from tests.emulator import Emulator
 
-from .helpers import NEWEST_HA
+from .helpers import NEWEST_HA, add_sync
 
 
 @pytest.mark.parametrize(
@@ -66,11 +66,10 @@ async def test_diagnostics_redact_lastfm_user_names(
 ) -> None:
     """Last.fm user names (the options' and each configured sync's) identify a person."""
     entry = await setup_entry()
-    result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, "lastfm_top_tracks"), context={"source": "user"}
-    )
-    await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
+    await add_sync(
+        hass,
+        entry,
+        "lastfm_top_tracks",
         {
             "name": "Friend's week",
             "playlist": "Friend weekly",

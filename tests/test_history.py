@@ -31,7 +31,7 @@ from custom_components.spotifreak.const import (
 )
 from tests.emulator import Emulator, Fault
 from tests.emulator.library import LASTFM_API_KEY, Library, Playlist
-from tests.helpers import cache_state, call_action as _call, playlist_writes as _writes
+from tests.helpers import add_sync, cache_state, call_action as _call, playlist_writes as _writes
 
 ITEMS = "/v1/playlists/{playlist_id}/items"
 LASTFM_OPTIONS = {CONF_LASTFM_API_KEY: LASTFM_API_KEY, CONF_LASTFM_USERNAME: "emulator_fm"}
@@ -235,11 +235,10 @@ async def test_a_configured_sync_dry_run_leaves_its_entities(
 ) -> None:
     """run_sync with dry_run: the record comes back, the sync's last result does not move."""
     library = emulator.library
-    result = await hass.config_entries.subentries.async_init(
-        (init_integration.entry_id, "playlist_mirror"), context={"source": "user"}
-    )
-    await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
+    await add_sync(
+        hass,
+        init_integration,
+        "playlist_mirror",
         {"name": "Backup", "source": "liked_songs", "targets": ["Liked backup"]},
     )
     await hass.async_block_till_done()
@@ -456,14 +455,7 @@ async def test_the_subentry_form_refuses_to_replace_a_playlist_it_did_not_create
     }
 
     async def submit(**changes: Any) -> dict[str, Any]:
-        result = await hass.config_entries.subentries.async_init(
-            (init_integration.entry_id, "lastfm_top_tracks"), context={"source": "user"}
-        )
-        return dict(
-            await hass.config_entries.subentries.async_configure(
-                result["flow_id"], {**form, **changes}
-            )
-        )
+        return await add_sync(hass, init_integration, "lastfm_top_tracks", {**form, **changes})
 
     assert (await submit())["errors"] == {"allow_replace": "replace_not_allowed"}
     for changes in (

@@ -26,7 +26,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.spotifreak.const import DOMAIN, EVENT_PLAYLIST_SNAPSHOT
 from tests.emulator import Emulator, Fault
 from tests.emulator.library import Library, Playlist, iso
-from tests.helpers import call_action as _call, playlist_writes as _writes
+from tests.helpers import add_sync, call_action as _call, playlist_writes as _writes
 
 ITEMS = "/v1/playlists/{playlist_id}/items"
 
@@ -51,13 +51,7 @@ async def _refresh(entry: MockConfigEntry, emulator: Emulator) -> None:
 
 
 async def _add_retention(hass: HomeAssistant, entry: MockConfigEntry, **data: Any) -> str:
-    result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, "playlist_retention"), context={"source": "user"}
-    )
-    assert result["type"] is FlowResultType.FORM
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"name": "Rolling", **data}
-    )
+    result = await add_sync(hass, entry, "playlist_retention", {"name": "Rolling", **data})
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
     await hass.async_block_till_done()
     return next(sid for sid, sub in entry.subentries.items() if sub.title == "Rolling")
@@ -177,13 +171,8 @@ async def test_retention_errors_are_translated_and_write_nothing(
     assert _writes(emulator) == 0
 
     async def form(**data: Any) -> dict[str, Any]:
-        result = await hass.config_entries.subentries.async_init(
-            (init_integration.entry_id, "playlist_retention"), context={"source": "user"}
-        )
-        return dict(
-            await hass.config_entries.subentries.async_configure(
-                result["flow_id"], {"name": "Form", **data}
-            )
+        return await add_sync(
+            hass, init_integration, "playlist_retention", {"name": "Form", **data}
         )
 
     assert (await form(playlist="Mine"))["errors"] == {"base": "no_retention_rule"}

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.spotifreak.const import CONF_LASTFM_API_KEY, CONF_LASTFM_USERNAME, DOMAIN
 from tests.emulator import Emulator
 from tests.emulator.library import LASTFM_API_KEY
-from tests.helpers import call_action as _call
+from tests.helpers import add_sync, call_action as _call
 
 ALBUM = "6akEvsycLGftJxYudPjmqK"
 NOT_PLAYLISTS = [
@@ -161,11 +161,10 @@ async def test_lastfm_refuses_bad_playlists_and_users(
 
 
 async def _mirror_form(hass: HomeAssistant, entry: MockConfigEntry, **data: Any) -> dict[str, Any]:
-    result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, "playlist_mirror"), context={"source": "user"}
-    )
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
+    return await add_sync(
+        hass,
+        entry,
+        "playlist_mirror",
         {
             "name": "x",
             "source": "liked_songs",
@@ -177,7 +176,6 @@ async def _mirror_form(hass: HomeAssistant, entry: MockConfigEntry, **data: Any)
             **data,
         },
     )
-    return dict(result)
 
 
 @pytest.mark.parametrize(
@@ -219,11 +217,10 @@ async def test_lastfm_form_refuses_bad_playlists_and_users(
     data: dict[str, Any],
     errors: dict[str, str],
 ) -> None:
-    result = await hass.config_entries.subentries.async_init(
-        (init_integration.entry_id, "lastfm_top_tracks"), context={"source": "user"}
-    )
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
+    result = await add_sync(
+        hass,
+        init_integration,
+        "lastfm_top_tracks",
         {
             "name": "Weekly",
             "period": "7day",
@@ -351,11 +348,11 @@ async def test_retention_form_refuses_what_is_not_a_playlist(
     data: dict[str, Any],
     errors: dict[str, str],
 ) -> None:
-    result = await hass.config_entries.subentries.async_init(
-        (init_integration.entry_id, "playlist_retention"), context={"source": "user"}
-    )
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"name": "Rolling", "playlist": "Rolling", "max_age_days": 30, **data}
+    result = await add_sync(
+        hass,
+        init_integration,
+        "playlist_retention",
+        {"name": "Rolling", "playlist": "Rolling", "max_age_days": 30, **data},
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
@@ -367,11 +364,11 @@ async def test_prune_playlist_cannot_take_a_configured_syncs_id(
     """prune_playlist's sync_id follows the rule of every action's: not a configured sync's."""
     emulator.library.create_playlist("Rolling")  # the form refuses a playlist it cannot find
     await init_integration.runtime_data.coordinator.async_refresh()
-    result = await hass.config_entries.subentries.async_init(
-        (init_integration.entry_id, "playlist_retention"), context={"source": "user"}
-    )
-    await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"name": "Rolling", "playlist": "Rolling", "max_age_days": 30}
+    await add_sync(
+        hass,
+        init_integration,
+        "playlist_retention",
+        {"name": "Rolling", "playlist": "Rolling", "max_age_days": 30},
     )
     sync_id = next(iter(init_integration.subentries))
     emulator.reset_log()
