@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 import copy
 from datetime import timedelta
 from typing import Any
@@ -154,6 +156,19 @@ async def restart_from(
     hass.data.pop(QUOTA_UNTIL, None)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+
+def in_flight(emulator: Emulator) -> int:
+    """How many requests the emulator has received and not answered (status 0: in flight)."""
+    return sum(1 for r in emulator.requests if r.status == 0)
+
+
+async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait, letting the event loop run, until `condition()` holds (at most `timeout` seconds)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "not reached in time"
+        await asyncio.sleep(0.01)
 
 
 # What users must never read: spotipy's and Python's words (endpoint templates, exception names).

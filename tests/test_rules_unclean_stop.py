@@ -9,7 +9,6 @@ the kill, the entry set up again from that copy, and the write in flight lands a
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 import copy
 from dataclasses import dataclass
@@ -27,24 +26,19 @@ from custom_components.spotifreak.const import DOMAIN
 from tests.emulator import Emulator, Fault
 from tests.emulator.library import Library, iso
 
-from .helpers import call_action, playlist_writes, restart_from
+from .helpers import (
+    call_action,
+    in_flight as _in_flight,
+    playlist_writes,
+    restart_from,
+    until as _until,
+)
 
 ITEMS = "/v1/playlists/{playlist_id}/items"
 
 
 def _tracks(library: Library, count: int) -> list[str]:
     return [t.uri for t in library.catalogue if t.is_playable and not t.is_local][:count]
-
-
-def _in_flight(emulator: Emulator) -> int:
-    return sum(1 for r in emulator.requests if r.status == 0)
-
-
-async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "not reached in time"
-        await asyncio.sleep(0.01)
 
 
 @dataclass

@@ -8,7 +8,6 @@ that were in flight land at the emulator as they would at Spotify.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 import copy
 from typing import Any
@@ -22,7 +21,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.spotifreak.const import DOMAIN
 from tests.emulator import Emulator, Fault
 
-from .helpers import restart_from
+from .helpers import in_flight as _in_flight, restart_from, until as _until
 
 pytestmark = pytest.mark.emulator(catalogue=800)
 
@@ -48,17 +47,6 @@ def _like_new(emulator: Emulator, count: int) -> None:
     fresh = [t.uri for t in library.catalogue if t.is_playable and t.uri not in liked]
     assert len(fresh) >= count
     library.add_liked(fresh[:count])
-
-
-def _in_flight(emulator: Emulator) -> int:
-    return sum(1 for r in emulator.requests if r.status == 0)
-
-
-async def _until(condition: Any, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "not reached in time"
-        await asyncio.sleep(0.01)
 
 
 async def _kill_during_second_chunk(
