@@ -19,9 +19,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.spotifreak.const import DOMAIN, SPOTIFY_SCOPES
+from tests.core.sync_helpers import ITEMS, playlist_writes  # noqa: F401 - re-exported: defined with the core tests, which import no Home Assistant
 from tests.emulator import Emulator
 
-ITEMS = "/v1/playlists/{playlist_id}/items"
 NEWEST_HA = "2026.10.4"  # the environment snapshots and generated translations are recorded in
 
 
@@ -203,10 +203,3 @@ async def call_action(hass: HomeAssistant, action: str, data: dict[str, Any]) ->
     )
     assert response is not None
     return dict(response)
-
-
-def playlist_writes(emulator: Emulator) -> int:
-    """Every request that could change a playlist (or create one)."""
-    return sum(
-        emulator.count(method, ITEMS) for method in ("PUT", "POST", "DELETE")
-    ) + emulator.count("POST", "/v1/me/playlists")

@@ -31,9 +31,14 @@ from custom_components.spotifreak.const import (
 )
 from tests.emulator import Emulator, Fault
 from tests.emulator.library import LASTFM_API_KEY, Library, Playlist
-from tests.helpers import add_sync, cache_state, call_action as _call, playlist_writes as _writes
+from tests.helpers import (
+    ITEMS,
+    add_sync,
+    cache_state,
+    call_action as _call,
+    playlist_writes as _writes,
+)
 
-ITEMS = "/v1/playlists/{playlist_id}/items"
 LASTFM_OPTIONS = {CONF_LASTFM_API_KEY: LASTFM_API_KEY, CONF_LASTFM_USERNAME: "emulator_fm"}
 pytestmark = pytest.mark.parametrize("entry_options", [LASTFM_OPTIONS])
 

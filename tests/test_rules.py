@@ -26,9 +26,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.spotifreak.const import DOMAIN, EVENT_PLAYLIST_SNAPSHOT
 from tests.emulator import Emulator, Fault
 from tests.emulator.library import Library, Playlist, iso
-from tests.helpers import add_sync, call_action as _call, playlist_writes as _writes
-
-ITEMS = "/v1/playlists/{playlist_id}/items"
+from tests.helpers import ITEMS, add_sync, call_action as _call, playlist_writes as _writes
 
 
 def _tracks(library: Library, count: int, start: int = 0) -> list[str]:

@@ -27,14 +27,13 @@ from tests.emulator import Emulator, Fault
 from tests.emulator.library import Library, iso
 
 from .helpers import (
+    ITEMS,
     call_action,
     in_flight as _in_flight,
     playlist_writes,
     restart_from,
     until as _until,
 )
-
-ITEMS = "/v1/playlists/{playlist_id}/items"
 
 
 def _tracks(library: Library, count: int) -> list[str]:

@@ -21,11 +21,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.spotifreak.const import DOMAIN
 from tests.emulator import Emulator, Fault
 
-from .helpers import in_flight as _in_flight, restart_from, until as _until
+from .helpers import ITEMS, in_flight as _in_flight, restart_from, until as _until
 
 pytestmark = pytest.mark.emulator(catalogue=800)
-
-ITEMS = "/v1/playlists/{playlist_id}/items"
 
 
 async def _mirror(hass: HomeAssistant, target: str, **extra: Any) -> dict[str, Any]:

@@ -27,6 +27,14 @@ from custom_components.spotifreak.core.spotify import SpotifyClient, build_spoti
 from tests.emulator import Emulator
 
 TZ = ZoneInfo("Europe/Berlin")
+ITEMS = "/v1/playlists/{playlist_id}/items"
+
+
+def playlist_writes(emulator: Emulator) -> int:
+    """Every request that could change a playlist (or create one)."""
+    return sum(
+        emulator.count(method, ITEMS) for method in ("PUT", "POST", "DELETE")
+    ) + emulator.count("POST", "/v1/me/playlists")
 
 
 class Runner:
