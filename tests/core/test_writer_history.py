@@ -13,10 +13,8 @@ from custom_components.spotifreak.core.target_contents import ContentsOfOnePlayl
 from custom_components.spotifreak.core.target_open import open_target
 from custom_components.spotifreak.core.target_writer import TargetWriter
 from custom_components.spotifreak.core.targets import Target, TargetStatus, target_errors
-from tests.core.sync_helpers import Account
+from tests.core.sync_helpers import ITEMS, Account, playlist_writes as _writes
 from tests.emulator import Emulator, Library
-
-ITEMS = "/v1/playlists/{playlist_id}/items"
 
 
 @pytest.fixture
@@ -31,10 +29,6 @@ def emulator_library() -> Library:
 @pytest.fixture
 def account(emulator: Emulator) -> Account:
     return Account(emulator)
-
-
-def _writes(emulator: Emulator) -> int:
-    return sum(emulator.count(method, ITEMS) for method in ("PUT", "POST", "DELETE"))
 
 
 async def _writer(
