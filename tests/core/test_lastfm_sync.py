@@ -25,12 +25,11 @@ from custom_components.spotifreak.core.runs import RunRecord, RunStatus
 from custom_components.spotifreak.core.target_contents import ContentsOfOnePlaylist
 from custom_components.spotifreak.core.target_writer import TargetWriter
 from custom_components.spotifreak.core.targets import Target
-from tests.core.sync_helpers import TZ, Account
+from tests.core.sync_helpers import ITEMS, TZ, Account
 from tests.emulator import LASTFM_API_KEY, LASTFM_SUSPENDED_API_KEY, Emulator, Fault, Library
 from tests.emulator.library import Track
 
 USER = "weekly_listener"
-ITEMS = "/v1/playlists/{playlist_id}/items"
 ITEMS_FAULT = "/v1/playlists/*"  # faults match raw paths (a prefix ending in *)
 SEARCH = "/v1/search"
 LASTFM = "/2.0/"

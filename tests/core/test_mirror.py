@@ -21,12 +21,11 @@ from custom_components.spotifreak.core.mirror_source import MirrorState, SentChu
 from custom_components.spotifreak.core.records import PlaylistRecord
 from custom_components.spotifreak.core.runs import RunRecord, RunStatus
 from custom_components.spotifreak.core.spotify import PlaylistItem
-from tests.core.sync_helpers import TZ, Account, Runner
+from tests.core.sync_helpers import ITEMS, TZ, Account, Runner
 from tests.emulator import Emulator, Fault, Library, PlaylistEntry
 
 pytestmark = pytest.mark.emulator(catalogue=800)  # room for 250 + 150 liked playable tracks
 
-ITEMS = "/v1/playlists/{playlist_id}/items"
 OCTOBER = datetime(2024, 10, 15, 12, 0, tzinfo=TZ)  # the library has its own "Oct24"
 WITHOUT_DEDUPLICATION: dict[str, Any] = {
     "source": "Mirror Source",

@@ -11,11 +11,10 @@ import pytest
 
 from custom_components.spotifreak.core.engine import SyncInputError
 from custom_components.spotifreak.core.runs import RunStatus
-from tests.core.sync_helpers import TZ, Account
+from tests.core.sync_helpers import ITEMS, TZ, Account
 from tests.emulator import Emulator, Fault, Library
 from tests.emulator.library import iso
 
-ITEMS = "/v1/playlists/{playlist_id}/items"
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=TZ)
 
 
