@@ -506,6 +506,21 @@ async def test_options_lastfm_key_without_user_and_lastfm_down(
             {"playlist": "Top ${bogus}"},
             {"playlist": "invalid_pattern"},
         ),
+        (
+            {CONF_LASTFM_API_KEY: LASTFM_API_KEY},
+            {"playlist": "spotify:track:6akEvsycLGftJxYudPjmqK"},  # an album's track, not a list
+            {"playlist": "target_not_a_playlist"},
+        ),
+        (
+            {CONF_LASTFM_API_KEY: LASTFM_API_KEY},
+            {"playlist": "Top " + "q" * 100},
+            {"playlist": "target_name_too_long"},
+        ),
+        (
+            {CONF_LASTFM_API_KEY: LASTFM_API_KEY},
+            {"playlist": "Top", "username": "u" * 65},
+            {"username": "invalid_lastfm_username"},
+        ),
     ],
 )
 async def test_lastfm_subentry_validation(
@@ -514,12 +529,11 @@ async def test_lastfm_subentry_validation(
     data: dict[str, Any],
     errors: dict[str, str],
 ) -> None:
-    """The Last.fm sync form needs Last.fm configured, a user, and a usable playlist."""
-    result = await hass.config_entries.subentries.async_init(
-        (init_integration.entry_id, "lastfm_top_tracks"), context={"source": "user"}
-    )
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
+    """The Last.fm sync form needs Last.fm configured, a valid user, and a usable playlist."""
+    result = await add_sync(
+        hass,
+        init_integration,
+        "lastfm_top_tracks",
         {
             "name": "Weekly",
             "period": "7day",

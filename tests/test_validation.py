@@ -202,39 +202,6 @@ async def test_mirror_form_refuses_what_is_not_a_playlist(
     assert result["errors"] == errors
 
 
-@pytest.mark.parametrize("entry_options", [{CONF_LASTFM_API_KEY: LASTFM_API_KEY}])
-@pytest.mark.parametrize(
-    ("data", "errors"),
-    [
-        ({"playlist": f"spotify:track:{ALBUM}"}, {"playlist": "target_not_a_playlist"}),
-        ({"playlist": "Top " + "q" * 100}, {"playlist": "target_name_too_long"}),
-        ({"playlist": "Top", "username": "u" * 65}, {"username": "invalid_lastfm_username"}),
-    ],
-)
-async def test_lastfm_form_refuses_bad_playlists_and_users(
-    hass: HomeAssistant,
-    init_integration: MockConfigEntry,
-    data: dict[str, Any],
-    errors: dict[str, str],
-) -> None:
-    result = await add_sync(
-        hass,
-        init_integration,
-        "lastfm_top_tracks",
-        {
-            "name": "Weekly",
-            "period": "7day",
-            "limit": 10,
-            "mode": "replace",
-            "create_missing": True,
-            "public": False,
-            **data,
-        },
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == errors
-
-
 async def test_options_refuse_a_bad_lastfm_user_without_asking_lastfm(
     hass: HomeAssistant, emulator: Emulator, init_integration: MockConfigEntry
 ) -> None:
